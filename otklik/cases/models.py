@@ -1,0 +1,247 @@
+"""Cases and everything that happens to them (П.6–20).
+
+A case (обращение в работе) gathers the messages about one issue. Its state changes only through
+``cases/actions.py``; every change writes an append-only ``CaseEvent``. Nothing here is deleted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from otklik.core.models import Undeletable
+from otklik.domain.workflow import (
+    DRAFT_KIND_TITLES,
+    IMPORTANCE_TITLES,
+    STATE_TITLES,
+    DraftKind,
+    Importance,
+    State,
+)
+from otklik.organization.models import Administration, Department, Place, Topic
+
+STATE_CHOICES = [(s.value, _(t)) for s, t in STATE_TITLES.items()]
+IMPORTANCE_CHOICES = [(i.value, _(t)) for i, t in IMPORTANCE_TITLES.items()]
+DRAFT_KIND_CHOICES = [(k.value, _(t)) for k, t in DRAFT_KIND_TITLES.items()]
+
+
+class Case(Undeletable):
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="cases")
+    number = models.PositiveIntegerField(_("номер"))
+    state = models.CharField(_("состояние"), max_length=16, choices=STATE_CHOICES, default=State.TRIAGE)
+    network = models.CharField(_("сеть"), max_length=16)
+    summary = models.CharField(_("суть"), max_length=500, blank=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="cases", verbose_name=_("тематика"))
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
+    importance = models.CharField(_("важность"), max_length=16, choices=IMPORTANCE_CHOICES, default=Importance.NORMAL)
+    significant = models.BooleanField(_("социально значимое (п. 23)"), default=False)
+    detected_at = models.DateTimeField(_("выявлено"))
+    detected_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    shortened_deadline = models.DateTimeField(_("сокращённый срок (п. 8)"), null=True, blank=True)
+    answer_due_at = models.DateTimeField(_("срок ответа"), null=True, blank=True)
+    next_deadline_at = models.DateTimeField(_("ближайший срок"), null=True, blank=True, db_index=True)
+    next_stage = models.CharField(max_length=32, blank=True)
+    repeat_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="repeats", verbose_name=_("повтор")
+    )
+    refusal_reason = models.TextField(_("основание отказа (п. 19)"), blank=True)
+    closed_at = models.DateTimeField(_("закрыто"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("обращение")
+        verbose_name_plural = _("обращения")
+        constraints = [models.UniqueConstraint(fields=["administration", "number"], name="case_number_unique")]
+        indexes = [
+            models.Index(fields=["administration", "state", "next_deadline_at"], name="case_board"),
+            models.Index(fields=["administration", "detected_at"], name="case_period"),
+        ]
+        ordering = ["-detected_at"]
+
+    def __str__(self) -> str:
+        return f"№ {self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in (State.CLOSED, State.REFUSED)
+
+
+class Assignment(Undeletable):
+    """A department's part in a case (П.8, 9, 16): the last in the order drafts the answer."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("поступило")
+        ACCEPTED = "accepted", _("принято")
+        RETURNED = "returned", _("возвращено куратору")
+        CONTRIBUTED = "contributed", _("информация направлена")
+        CANCELLED = "cancelled", _("отозвано")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assignments")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="assignments")
+    order = models.PositiveSmallIntegerField(_("очерёдность"))
+    is_lead = models.BooleanField(_("готовит общий ответ"), default=False)
+    status = models.CharField(_("состояние"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="assignments"
+    )
+    received_at = models.DateTimeField(_("поступило"))
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(_("причина возврата"), blank=True)
+    contribution = models.TextField(_("информация для общего ответа"), blank=True)
+    contributed_at = models.DateTimeField(null=True, blank=True)
+    contributed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("направление в подразделение")
+        verbose_name_plural = _("направления в подразделения")
+        ordering = ["case", "order"]
+        indexes = [models.Index(fields=["department", "status"], name="assignment_department")]
+
+    def __str__(self) -> str:
+        return f"{self.case} → {self.department}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status not in (self.Status.RETURNED, self.Status.CANCELLED)
+
+
+class Draft(Undeletable):
+    """A draft answer, interim answer or clarification request (П.11–14). Each version is kept."""
+
+    class Status(models.TextChoices):
+        REVIEW = "review", _("на согласовании")
+        RETURNED = "returned", _("возвращён на доработку")
+        APPROVED = "approved", _("согласован")
+        PUBLISHED = "published", _("размещён")
+        SUPERSEDED = "superseded", _("заменён новой редакцией")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="drafts")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="drafts")
+    kind = models.CharField(_("вид"), max_length=16, choices=DRAFT_KIND_CHOICES, default=DraftKind.ANSWER)
+    version = models.PositiveSmallIntegerField(_("редакция"), default=1)
+    text = models.TextField(_("текст"))
+    measures_taken = models.TextField(_("принятые меры (п. 17)"), blank=True)
+    status = models.CharField(_("состояние"), max_length=16, choices=Status.choices, default=Status.REVIEW)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="drafts")
+    submitted_at = models.DateTimeField(_("направлен"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(_("замечания куратора"), blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    published_url = models.URLField(_("ссылка на ответ"), max_length=1000, blank=True)
+    published_external_id = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("проект ответа")
+        verbose_name_plural = _("проекты ответов")
+        ordering = ["case", "submitted_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.get_kind_display()} (ред. {self.version})"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"cases/{instance.case.administration_id}/{instance.case_id}/{filename}"
+
+
+class Attachment(Undeletable):
+    """A photo or video attached to a draft (П.18); type and size are checked on upload."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    draft = models.ForeignKey(Draft, on_delete=models.PROTECT, null=True, blank=True, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("вложение")
+        verbose_name_plural = _("вложения")
+
+
+class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
+    def delete(self) -> Any:  # type: ignore[override]
+        raise RuntimeError("Case events are append-only (П.20).")
+
+    def update(self, **kwargs: Any) -> int:
+        raise RuntimeError("Case events are append-only (П.20).")
+
+
+class CaseEvent(models.Model):
+    """Append-only audit row (П.20): who did what, when, from which state to which."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(_("время"))
+    action = models.CharField(_("действие"), max_length=32)
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("событие")
+        verbose_name_plural = _("журнал событий")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.action} {self.at:%d.%m.%Y %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError("Case events are append-only (П.20).")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Case events are append-only (П.20).")
+
+
+class Publication(models.Model):
+    """The outbox: one row per approved draft to be published through a connector (П.14).
+
+    ``guid`` is stable per draft, so a retry can never post twice (VK de-duplicates on it; for
+    the others we never resend after a success is recorded).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("ожидает")
+        SENDING = "sending", _("отправляется")
+        PUBLISHED = "published", _("размещено")
+        MANUAL = "manual", _("разместить вручную")
+
+    draft = models.OneToOneField(Draft, on_delete=models.PROTECT, related_name="publication")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="publications")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    guid = models.CharField(max_length=64, unique=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("публикация")
+        verbose_name_plural = _("публикации")
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.get_status_display()}"

@@ -1,0 +1,104 @@
+"""The publication outbox (П.14): an approved answer is published by the system where it can be.
+
+Rules: a publication that succeeded is never sent again (its row says so, under a row lock); VK
+de-duplicates on ``guid`` so its timeouts are retried; other networks have no such key, so an
+ambiguous failure (a timeout after sending) is handed to the executor to check and publish by
+hand rather than risk a double post. A permanent refusal also goes back to the executor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from otklik.domain.messages import PublishRequest
+from otklik.inbox.models import Message, Source
+
+from . import actions
+from .models import Publication
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+STALE_SENDING = dt.timedelta(minutes=10)
+IDEMPOTENT_NETWORKS = {"vk"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    retry_in: float | None = None
+    error: str = ""
+
+
+def _reply_target(publication: Publication) -> Message | None:
+    return (
+        Message.objects.filter(case_id=publication.case_id, network=publication.case.network)
+        .exclude(source__kind__in=[Source.Kind.MANUAL, Source.Kind.API, Source.Kind.FILE])
+        .order_by("published_at", "id")
+        .first()
+    )
+
+
+def publish(publication_id: int, *, now: dt.datetime | None = None) -> Outcome:
+    from otklik.sources.connect import publisher_for_source
+    from otklik.sources.errors import CannotPublish, ConfigurationError, RateLimited, SourceError, TransientSourceError
+
+    with transaction.atomic():
+        pub = Publication.objects.select_for_update().select_related("case", "draft").get(pk=publication_id)
+        if pub.status in (Publication.Status.PUBLISHED, Publication.Status.MANUAL):
+            return Outcome(pub.status)
+        if pub.status == Publication.Status.SENDING and pub.updated_at > (now or timezone.now()) - STALE_SENDING:
+            # Another worker is sending it right now; a crashed one is taken over after a while.
+            return Outcome(pub.status)
+        pub.status = Publication.Status.SENDING
+        pub.attempts += 1
+        pub.save(update_fields=["status", "attempts", "updated_at"])
+    target = _reply_target(pub)
+    if target is None:
+        actions.case_publication_failed(
+            publication=pub, error="Нет исходного сообщения из сети, на которое можно ответить.", now=now
+        )
+        return Outcome(Publication.Status.MANUAL)
+    request = PublishRequest(
+        network=target.network,
+        reply_to_external_id=target.external_id,
+        text=pub.draft.text,
+        guid=pub.guid,
+        attachments=tuple(
+            Path(a.file.path) for a in pub.draft.attachments.all() if a.content_type.startswith("image/")
+        ),
+    )
+    try:
+        publisher = publisher_for_source(target.source)
+        result = publisher.publish(request)
+    except (CannotPublish, ConfigurationError) as exc:
+        actions.case_publication_failed(publication=pub, error=str(exc), now=now)
+        return Outcome(Publication.Status.MANUAL, error=str(exc))
+    except (RateLimited, TransientSourceError) as exc:
+        ambiguous = isinstance(exc, TransientSourceError) and target.network not in IDEMPOTENT_NETWORKS
+        if ambiguous or pub.attempts >= MAX_ATTEMPTS:
+            reason = (
+                f"Не удалось убедиться, что ответ размещён ({exc}). Проверьте сеть и разместите вручную."
+                if ambiguous
+                else f"Сеть не принимает ответ после {pub.attempts} попыток: {exc}"
+            )
+            actions.case_publication_failed(publication=pub, error=reason, now=now)
+            return Outcome(Publication.Status.MANUAL, error=reason)
+        retry_in = getattr(exc, "retry_after", None) or min(600.0, 30.0 * 2 ** (pub.attempts - 1))
+        Publication.objects.filter(pk=pub.pk).update(
+            status=Publication.Status.PENDING,
+            last_error=str(exc)[:2000],
+            next_attempt_at=(now or timezone.now()) + dt.timedelta(seconds=retry_in),
+        )
+        return Outcome(Publication.Status.PENDING, retry_in=retry_in, error=str(exc))
+    except SourceError as exc:
+        actions.case_publication_failed(publication=pub, error=str(exc), now=now)
+        return Outcome(Publication.Status.MANUAL, error=str(exc))
+    actions.case_publish(case=pub.case, actor=None, url=result.url, external_id=result.external_id, now=now)
+    return Outcome(Publication.Status.PUBLISHED)

@@ -1,0 +1,165 @@
+"""Reads of cases, always through the actor's visibility (the access rules of the workflow).
+
+Executors see the cases addressed to their departments (or to them as a substitute); curators,
+the responsible official and the Head see all of their administration; nobody sees another
+administration's data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from otklik.core.errors import NotFound
+from otklik.domain.workflow import OPEN_STATES
+from otklik.inbox.models import Message
+from otklik.organization.services import Actor
+from otklik.sla.models import Stage
+
+from .models import Assignment, Case, CaseEvent, Draft
+
+
+def cases_visible_to(actor: Actor) -> QuerySet[Case]:
+    qs = Case.objects.filter(administration=actor.administration)
+    if actor.sees_everything:
+        return qs
+    mine = Assignment.objects.filter(case=OuterRef("pk")).filter(
+        Q(department_id__in=list(actor.department_ids)) | Q(assignee_id=actor.user_id)
+    )
+    return qs.filter(Exists(mine))
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    state: list[str] | None = None
+    open_only: bool = False
+    department_id: int | None = None
+    topic_id: int | None = None
+    place_id: int | None = None
+    network: str | None = None
+    importance: str | None = None
+    due_before: dt.datetime | None = None
+    overdue_at: dt.datetime | None = None
+    detected_from: dt.datetime | None = None
+    detected_to: dt.datetime | None = None
+    text: str | None = None
+    number: int | None = None
+
+
+def case_list(actor: Actor, f: CaseFilter | None = None, *, order: str = "deadline") -> QuerySet[Case]:
+    qs = cases_visible_to(actor)
+    f = f or CaseFilter()
+    if f.state:
+        qs = qs.filter(state__in=f.state)
+    if f.open_only:
+        qs = qs.filter(state__in=[s.value for s in OPEN_STATES])
+    if f.department_id:
+        qs = qs.filter(
+            Exists(
+                Assignment.objects.filter(case=OuterRef("pk"), department_id=f.department_id).exclude(
+                    status__in=[Assignment.Status.CANCELLED]
+                )
+            )
+        )
+    if f.topic_id:
+        qs = qs.filter(topics__id=f.topic_id)
+    if f.place_id:
+        qs = qs.filter(place_id=f.place_id)
+    if f.network:
+        qs = qs.filter(network=f.network)
+    if f.importance:
+        qs = qs.filter(importance=f.importance)
+    if f.due_before:
+        qs = qs.filter(next_deadline_at__lte=f.due_before)
+    if f.overdue_at:
+        qs = qs.filter(next_deadline_at__lt=f.overdue_at)
+    if f.detected_from:
+        qs = qs.filter(detected_at__gte=f.detected_from)
+    if f.detected_to:
+        qs = qs.filter(detected_at__lt=f.detected_to)
+    if f.number:
+        qs = qs.filter(number=f.number)
+    if f.text:
+        qs = qs.filter(summary__icontains=f.text)
+    if order == "deadline":
+        qs = qs.order_by("next_deadline_at", "-detected_at", "-id")
+    else:
+        qs = qs.order_by("-detected_at", "-id")
+    return qs.select_related("place").prefetch_related("topics")
+
+
+def case_get(actor: Actor, case_id: int) -> Case:
+    """A case the actor may see, or NotFound (existence does not leak across departments)."""
+    case = cases_visible_to(actor).select_related("administration", "place", "repeat_of").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("Обращение не найдено.")
+    return case
+
+
+def case_get_by_number(actor: Actor, number: int) -> Case:
+    case = cases_visible_to(actor).filter(number=number).first()
+    if case is None:
+        raise NotFound("Обращение не найдено.")
+    return case
+
+
+def case_detail(actor: Actor, case_id: int) -> Case:
+    """The case with its messages, assignments, drafts, stages and events prefetched."""
+    case = case_get(actor, case_id)
+    return (
+        Case.objects.filter(pk=case.pk)
+        .select_related("administration", "place", "repeat_of", "detected_by")
+        .prefetch_related(
+            "topics",
+            Prefetch("messages", queryset=Message.objects.order_by("published_at", "id")),
+            Prefetch(
+                "assignments", queryset=Assignment.objects.select_related("department", "assignee").order_by("order")
+            ),
+            Prefetch(
+                "drafts",
+                queryset=Draft.objects.select_related("author", "reviewed_by")
+                .prefetch_related("attachments")
+                .order_by("version"),
+            ),
+            Prefetch("stages", queryset=Stage.objects.select_related("department").order_by("started_at", "id")),
+            Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
+        )
+        .get()
+    )
+
+
+def inbox_messages(actor: Actor, *, status: str = Message.Status.NEW) -> QuerySet[Message]:
+    """The curator's inbox: new messages of the administration, newest first."""
+    if not actor.is_curator and not actor.is_head:
+        return Message.objects.none()
+    return (
+        Message.objects.filter(administration=actor.administration, status=status)
+        .select_related("source")
+        .order_by("-received_at", "-id")
+    )
+
+
+def message_get(actor: Actor, message_id: int) -> Message:
+    msg = (
+        Message.objects.filter(administration=actor.administration, pk=message_id)
+        .select_related("source", "case")
+        .first()
+    )
+    if msg is None:
+        raise NotFound("Сообщение не найдено.")
+    if not actor.sees_everything:
+        if msg.case_id is None or not cases_visible_to(actor).filter(pk=msg.case_id).exists():
+            raise NotFound("Сообщение не найдено.")
+    return msg
+
+
+def review_queue(actor: Actor) -> QuerySet[Draft]:
+    if not actor.is_curator:
+        return Draft.objects.none()
+    return (
+        Draft.objects.filter(case__administration=actor.administration, status=Draft.Status.REVIEW)
+        .select_related("case", "department", "author")
+        .order_by("submitted_at")
+    )

@@ -1,0 +1,104 @@
+"""Raw messages from the networks and the sources they come from (П.1, 4).
+
+A message is unique per (source, external id), so ingesting the same batch twice adds nothing.
+Messages are never deleted (П.20); the curator's decision is recorded on the case, not here.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from otklik.core.models import Undeletable
+from otklik.domain.networks import NETWORK_CHOICES
+from otklik.organization.models import Administration
+
+
+class Source(models.Model):
+    """A place messages come from: a VK community, a Telegram group, an OK group, a feed, a file."""
+
+    class Kind(models.TextChoices):
+        VK = "vk", _("ВКонтакте (сообщества, поиск)")
+        VK_CALLBACK = "vk_callback", _("ВКонтакте (Callback API)")
+        TELEGRAM = "telegram", _("Telegram (бот)")
+        OK = "ok", _("Одноклассники")
+        FEED = "feed", _("Лента RSS/Atom")
+        FILE = "file", _("Импорт файлов")
+        MANUAL = "manual", _("Ручной ввод")
+        API = "api", _("Внешняя система (API)")
+
+    class Status(models.TextChoices):
+        OK = "ok", _("работает")
+        FAILING = "failing", _("ошибка")
+        NEVER = "never", _("ещё не опрашивался")
+        DISABLED = "disabled", _("отключён")
+
+    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="sources")
+    name = models.CharField(_("название"), max_length=255)
+    kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices)
+    network = models.CharField(_("сеть"), max_length=16, choices=NETWORK_CHOICES)
+    config = models.JSONField(_("настройки"), default=dict, blank=True)
+    token = models.CharField(_("токен доступа"), max_length=512, blank=True)
+    base_url = models.CharField(_("адрес API"), max_length=255, blank=True, help_text=_("Пусто — адрес по умолчанию"))
+    poll_interval = models.PositiveIntegerField(_("интервал опроса, с"), default=300)
+    enabled = models.BooleanField(_("включён"), default=True)
+    cursor = models.JSONField(default=dict, blank=True, editable=False)
+    status = models.CharField(_("состояние"), max_length=16, choices=Status.choices, default=Status.NEVER)
+    last_polled_at = models.DateTimeField(_("последний опрос"), null=True, blank=True, editable=False)
+    last_success_at = models.DateTimeField(_("последний успешный опрос"), null=True, blank=True, editable=False)
+    last_error = models.TextField(_("последняя ошибка"), blank=True, editable=False)
+    failure_count = models.PositiveIntegerField(_("ошибок подряд"), default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("источник")
+        verbose_name_plural = _("источники")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Message(Undeletable):
+    """Сообщение из открытого источника."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("новое")
+        IN_CASE = "in_case", _("в работе")
+        DISMISSED = "dismissed", _("не требует реагирования")
+
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="messages")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="messages")
+    network = models.CharField(_("сеть"), max_length=16, choices=NETWORK_CHOICES)
+    external_id = models.CharField(_("идентификатор в сети"), max_length=255)
+    url = models.URLField(_("ссылка"), max_length=1000, blank=True)
+    reply_to = models.CharField(_("ответ на"), max_length=255, blank=True)
+    author_name = models.CharField(_("автор"), max_length=255, blank=True)
+    author_id = models.CharField(_("идентификатор автора"), max_length=128, blank=True)
+    author_url = models.URLField(_("страница автора"), max_length=1000, blank=True)
+    text = models.TextField(_("текст"))
+    attachments = models.JSONField(_("вложения"), default=list, blank=True)
+    published_at = models.DateTimeField(_("опубликовано"), null=True, blank=True)
+    received_at = models.DateTimeField(_("получено"))
+    raw = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("состояние"), max_length=16, choices=Status.choices, default=Status.NEW)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="messages")
+    triage = models.JSONField(_("подсказки разбора"), default=dict, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("сообщение")
+        verbose_name_plural = _("сообщения")
+        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="message_unique_per_source")]
+        indexes = [
+            models.Index(fields=["administration", "status", "-received_at"], name="message_inbox"),
+            models.Index(fields=["administration", "author_id"], name="message_author"),
+        ]
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()}: {self.text[:60]}"

@@ -1,0 +1,104 @@
+"""Django admin for reference data only (the workflow itself is never edited here)."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import (
+    Absence,
+    Administration,
+    ApiToken,
+    CalendarException,
+    Department,
+    Membership,
+    OfficialAccount,
+    Place,
+    Topic,
+)
+
+
+class CalendarExceptionInline(admin.TabularInline):
+    model = CalendarException
+    extra = 0
+
+
+@admin.register(Administration)
+class AdministrationAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "timezone", "is_active")
+    search_fields = ("name", "slug")
+    inlines = [CalendarExceptionInline]
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        # Validate the regulation and schedule files before saving: a broken file would stop every deadline.
+        from django.core.exceptions import ValidationError
+
+        from otklik.domain.calendar import CalendarError, WorkingCalendar
+        from otklik.domain.regulation import Regulation, RegulationError
+
+        try:
+            if obj.regulation_toml.strip():
+                Regulation.loads(obj.regulation_toml, source="регламент")
+            if obj.schedule_toml.strip():
+                WorkingCalendar.from_toml(obj.schedule_toml, source="график")
+        except (RegulationError, CalendarError) as exc:
+            raise ValidationError(str(exc)) from exc
+        super().save_model(request, obj, form, change)
+
+
+class OfficialAccountInline(admin.TabularInline):
+    model = OfficialAccount
+    extra = 0
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "short_name", "administration", "is_active")
+    list_filter = ("administration", "is_active")
+    search_fields = ("name", "short_name")
+    filter_horizontal = ("topics",)
+    inlines = [OfficialAccountInline]
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "administration", "is_active")
+    list_filter = ("administration", "is_active")
+    search_fields = ("name", "code", "keywords")
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "parent", "administration")
+    list_filter = ("administration", "kind")
+    search_fields = ("name", "aliases")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "department", "administration", "is_active")
+    list_filter = ("administration", "role", "is_active")
+    search_fields = ("user__username", "user__last_name", "position")
+
+
+@admin.register(Absence)
+class AbsenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "reason", "start_date", "end_date", "substitute", "administration")
+    list_filter = ("administration", "reason")
+
+
+@admin.register(OfficialAccount)
+class OfficialAccountAdmin(admin.ModelAdmin):
+    list_display = ("name", "network", "department", "url", "is_active")
+    list_filter = ("network", "department__administration")
+
+
+@admin.register(CalendarException)
+class CalendarExceptionAdmin(admin.ModelAdmin):
+    list_display = ("date", "kind", "administration", "note")
+    list_filter = ("administration", "kind")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "is_active")
+    readonly_fields = ("key_hash", "prefix", "created_at", "last_used_at")

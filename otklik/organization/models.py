@@ -1,0 +1,270 @@
+"""The organisation: administrations (tenants), departments, people and their roles (П.5, 7).
+
+An administration is a tenant: every other row belongs to exactly one, and selectors always filter
+by it, so one installation serves a region's many administrations without leaking data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from otklik.domain.networks import NETWORK_CHOICES
+
+if TYPE_CHECKING:
+    from otklik.domain.calendar import WorkingCalendar
+    from otklik.domain.regulation import Regulation
+
+
+class Administration(models.Model):
+    """Администрация: a municipal or regional administration — one tenant of the installation."""
+
+    slug = models.SlugField(_("код"), unique=True)
+    name = models.CharField(_("название"), max_length=255)
+    timezone = models.CharField(_("часовой пояс"), max_length=64, default="Asia/Chita")
+    regulation_toml = models.TextField(
+        _("регламент (TOML)"), blank=True, help_text=_("Пусто — действуют сроки регламента по умолчанию.")
+    )
+    schedule_toml = models.TextField(
+        _("график работы (TOML)"), blank=True, help_text=_("Пусто — пн–пт 09:00–18:00, обед 13:00–14:00.")
+    )
+    website = models.URLField(_("официальный сайт"), blank=True)
+    is_active = models.BooleanField(_("действует"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("администрация")
+        verbose_name_plural = _("администрации")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @cached_property
+    def regulation(self) -> Regulation:
+        from otklik.domain.regulation import Regulation
+
+        if self.regulation_toml.strip():
+            return Regulation.loads(self.regulation_toml, source=f"administration:{self.slug}")
+        return Regulation.default()
+
+    @cached_property
+    def calendar(self) -> WorkingCalendar:
+        from otklik.organization.services import administration_calendar
+
+        return administration_calendar(self)
+
+
+class CalendarException(models.Model):
+    """An administrator's exception to the production calendar for one date."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("дополнительный выходной")
+        WORKING_DAY = "working_day", _("дополнительный рабочий день")
+        SHORTENED = "shortened", _("сокращённый день")
+        HOURS = "hours", _("особые часы работы")
+
+    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="calendar_exceptions")
+    date = models.DateField(_("дата"))
+    kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices)
+    start = models.TimeField(_("начало"), null=True, blank=True)
+    end = models.TimeField(_("окончание"), null=True, blank=True)
+    break_start = models.TimeField(_("начало перерыва"), null=True, blank=True)
+    break_end = models.TimeField(_("конец перерыва"), null=True, blank=True)
+    note = models.CharField(_("примечание"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("исключение календаря")
+        verbose_name_plural = _("исключения календаря")
+        unique_together = [("administration", "date")]
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d.%m.%Y} — {self.get_kind_display()}"
+
+    def intervals(self) -> tuple[tuple[dt.time, dt.time], ...]:
+        if not (self.start and self.end):
+            return ()
+        if self.break_start and self.break_end:
+            return ((self.start, self.break_start), (self.break_end, self.end))
+        return ((self.start, self.end),)
+
+
+class Topic(models.Model):
+    """Тематика: a category of the administration's rubric (editable per administration)."""
+
+    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="topics")
+    code = models.SlugField(_("код"), max_length=64)
+    name = models.CharField(_("название"), max_length=255)
+    keywords = models.TextField(_("ключевые слова"), blank=True, help_text=_("Леммы через запятую"))
+    is_active = models.BooleanField(_("действует"), default=True)
+
+    class Meta:
+        verbose_name = _("тематика")
+        verbose_name_plural = _("тематики")
+        unique_together = [("administration", "code")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Place(models.Model):
+    """Населённый пункт или улица of the administration's gazetteer."""
+
+    class Kind(models.TextChoices):
+        SETTLEMENT = "settlement", _("населённый пункт")
+        STREET = "street", _("улица")
+        OBJECT = "object", _("объект")
+
+    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="places")
+    name = models.CharField(_("название"), max_length=255)
+    kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices, default=Kind.SETTLEMENT)
+    parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
+    aliases = models.TextField(_("другие названия"), blank=True, help_text=_("Через запятую"))
+
+    class Meta:
+        verbose_name = _("место")
+        verbose_name_plural = _("места")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name if not self.parent_id else f"{self.parent}, {self.name}"
+
+
+class Department(models.Model):
+    """Структурное подразделение: owns official accounts (П.5) and a competence (topics)."""
+
+    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="departments")
+    name = models.CharField(_("название"), max_length=255)
+    short_name = models.CharField(_("краткое название"), max_length=64, blank=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="departments", verbose_name=_("компетенция"))
+    email = models.EmailField(_("e-mail"), blank=True)
+    is_active = models.BooleanField(_("действует"), default=True)
+
+    class Meta:
+        verbose_name = _("подразделение")
+        verbose_name_plural = _("подразделения")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class OfficialAccount(models.Model):
+    """An official group or account of a department in a network (П.5), published on the website."""
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="accounts")
+    network = models.CharField(_("сеть"), max_length=16, choices=NETWORK_CHOICES)
+    name = models.CharField(_("название"), max_length=255)
+    url = models.URLField(_("ссылка"))
+    external_id = models.CharField(_("идентификатор в сети"), max_length=128, blank=True)
+    is_active = models.BooleanField(_("действует"), default=True)
+
+    class Meta:
+        verbose_name = _("официальный аккаунт")
+        verbose_name_plural = _("официальные аккаунты")
+        ordering = ["department__name", "network"]
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()}: {self.name}"
+
+
+class Role(models.TextChoices):
+    HEAD = "head", _("Глава")
+    RESPONSIBLE = "responsible", _("Ответственное должностное лицо")
+    CURATOR = "curator", _("Куратор")
+    EXECUTOR = "executor", _("Исполнитель")
+    DEPARTMENT_HEAD = "department_head", _("Начальник подразделения")
+
+
+class Membership(models.Model):
+    """A person's role in an administration; executors and department heads belong to a department.
+
+    One person may hold several roles (several rows).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("роль"), max_length=32, choices=Role.choices)
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    position = models.CharField(_("должность"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("действует"), default=True)
+
+    class Meta:
+        verbose_name = _("роль сотрудника")
+        verbose_name_plural = _("роли сотрудников")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "administration", "role", "department"], name="membership_unique_role"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["executor", "department_head"], department__isnull=False)
+                | ~Q(role__in=["executor", "department_head"]),
+                name="membership_department_required",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        dept = f" ({self.department})" if self.department_id else ""
+        return f"{self.user} — {self.get_role_display()}{dept}"
+
+
+class Absence(models.Model):
+    """Временное отсутствие исполнителя (П.7.2): his work goes to the substitute meanwhile."""
+
+    class Reason(models.TextChoices):
+        ILLNESS = "illness", _("болезнь")
+        VACATION = "vacation", _("отпуск")
+        TRIP = "trip", _("командировка")
+        STUDY = "study", _("учёба")
+        OTHER = "other", _("иная причина")
+
+    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="absences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="absences")
+    substitute = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="substitutions", verbose_name=_("замещающий")
+    )
+    reason = models.CharField(_("причина"), max_length=16, choices=Reason.choices)
+    start_date = models.DateField(_("с"))
+    end_date = models.DateField(_("по"))
+    note = models.CharField(_("примечание"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("отсутствие")
+        verbose_name_plural = _("отсутствия")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="absence_dates_ordered"),
+            models.CheckConstraint(condition=~Q(user=models.F("substitute")), name="absence_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.get_reason_display()} {self.start_date:%d.%m}–{self.end_date:%d.%m.%Y}"
+
+
+class ApiToken(models.Model):
+    """A token for integrations (monitoring systems, ЦУР exports) acting as a person."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("название"), max_length=128)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(_("действует"), default=True)
+
+    class Meta:
+        verbose_name = _("токен API")
+        verbose_name_plural = _("токены API")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,159 @@
+"""Reads and writes of the organisation: who an actor is, calendars, substitutes, API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from otklik.core.errors import NotFound, PermissionDenied
+
+from .models import Absence, Administration, ApiToken, CalendarException, Membership, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from otklik.domain.calendar import WorkingCalendar
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person acting within one administration, with the roles they hold there."""
+
+    user: AbstractBaseUser
+    administration: Administration
+    roles: frozenset[str]
+    department_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def user_id(self) -> int:
+        return int(self.user.pk)
+
+    @property
+    def sees_everything(self) -> bool:
+        """The Head, the responsible official and curators see all of their administration."""
+        return bool(self.roles & {Role.HEAD, Role.RESPONSIBLE, Role.CURATOR})
+
+    @property
+    def is_curator(self) -> bool:
+        # The responsible official organises the work (П.7.1) and may act as a curator.
+        return bool(self.roles & {Role.CURATOR, Role.RESPONSIBLE})
+
+    @property
+    def is_head(self) -> bool:
+        return Role.HEAD in self.roles
+
+    @property
+    def is_executor(self) -> bool:
+        return bool(self.roles & {Role.EXECUTOR, Role.DEPARTMENT_HEAD})
+
+    def require(self, *roles: str) -> None:
+        if not self.roles & set(roles):
+            raise PermissionDenied("Недостаточно прав для этого действия.")
+
+
+def administrations_of(user: AbstractBaseUser) -> list[Administration]:
+    return list(
+        Administration.objects.filter(memberships__user=user, memberships__is_active=True, is_active=True).distinct()
+    )
+
+
+def actor_for(user: AbstractBaseUser, administration: Administration | str | None = None) -> Actor:
+    """Build the actor for ``user``; with several administrations the one named must be given."""
+    if not user.is_authenticated:
+        raise PermissionDenied("Требуется вход в систему.")
+    rows = Membership.objects.filter(user=user, is_active=True, administration__is_active=True).select_related(
+        "administration"
+    )
+    if isinstance(administration, str):
+        rows = rows.filter(administration__slug=administration)
+    elif isinstance(administration, Administration):
+        rows = rows.filter(administration=administration)
+    memberships = list(rows)
+    if not memberships:
+        raise PermissionDenied("У вас нет ролей в этой администрации.")
+    admins = {m.administration_id for m in memberships}
+    if len(admins) > 1:
+        raise PermissionDenied("Укажите администрацию: у вас роли в нескольких.")
+    adm = memberships[0].administration
+    return Actor(
+        user=user,
+        administration=adm,
+        roles=frozenset(m.role for m in memberships),
+        department_ids=frozenset(
+            m.department_id for m in memberships if m.department_id and m.role in (Role.EXECUTOR, Role.DEPARTMENT_HEAD)
+        ),
+    )
+
+
+def administration_calendar(administration: Administration) -> WorkingCalendar:
+    """The working calendar of an administration: its zone, schedule and exceptions."""
+    from otklik.domain.calendar import DayException, WorkingCalendar
+
+    if administration.schedule_toml.strip():
+        base = WorkingCalendar.from_toml(administration.schedule_toml, source=f"administration:{administration.slug}")
+    else:
+        base = WorkingCalendar(tz=administration.timezone)
+    exceptions = [
+        DayException(date=e.date, kind=e.kind, intervals=e.intervals(), note=e.note)
+        for e in CalendarException.objects.filter(administration=administration)
+    ]
+    return base.with_exceptions(exceptions) if exceptions else base
+
+
+def substitute_for(user_id: int, *, administration: Administration, on: dt.date) -> int:
+    """The person who does ``user_id``'s work on ``on`` (П.7.2); follows chains, stops on loops."""
+    seen = {user_id}
+    current = user_id
+    while True:
+        absence = (
+            Absence.objects.filter(administration=administration, user_id=current, start_date__lte=on, end_date__gte=on)
+            .order_by("-start_date")
+            .first()
+        )
+        if absence is None or absence.substitute_id in seen:
+            return current
+        current = absence.substitute_id
+        seen.add(current)
+
+
+def department_executors(department_id: int) -> list[int]:
+    return list(
+        Membership.objects.filter(department_id=department_id, role=Role.EXECUTOR, is_active=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def people_with_role(administration: Administration, role: str) -> list[int]:
+    return list(
+        Membership.objects.filter(administration=administration, role=role, is_active=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def api_token_create(*, user: AbstractBaseUser, name: str) -> str:
+    """Create a token and return its plain value — shown once, stored only as a hash."""
+    raw = "otk_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name, key_hash=_hash(raw), prefix=raw[4:12])
+    return raw
+
+
+def api_token_user(raw: str) -> AbstractBaseUser:
+    token = ApiToken.objects.filter(key_hash=_hash(raw), is_active=True).select_related("user").first()
+    if token is None or not token.user.is_active:
+        raise NotFound("Токен не найден.")
+    return token.user
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def user_filter_for_department(department_id: int) -> Q:
+    return Q(memberships__department_id=department_id, memberships__is_active=True)

@@ -1,0 +1,107 @@
+"""Opening and closing stage deadlines; the case's next deadline is derived from the open ones.
+
+Called only from ``cases/actions.py`` inside its transaction, with the case row locked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from otklik.domain.calendar import WorkingCalendar
+from otklik.domain.regulation import Limit, Regulation, Unit
+from otklik.domain.workflow import StageKey
+
+from .models import Stage
+
+_WORKING_UNITS = {Unit.WORKING_MINUTES, Unit.WORKING_HOURS}
+
+
+def limit_seconds(limit: Limit) -> int | None:
+    if limit.unit is Unit.WORKING_MINUTES:
+        return limit.value * 60
+    if limit.unit is Unit.WORKING_HOURS:
+        return limit.value * 3600
+    return None
+
+
+def due(calendar: WorkingCalendar, regulation: Regulation, key: StageKey, start: dt.datetime) -> dt.datetime:
+    return calendar.add(start, regulation.limit(key.value))
+
+
+def draft_lead_due(
+    calendar: WorkingCalendar, regulation: Regulation, start: dt.datetime, answer_due: dt.datetime
+) -> dt.datetime:
+    """П.11: the draft is due ``draft_lead`` before the answer deadline.
+
+    When a shortened deadline (П.8) leaves less working time than the lead itself, the draft is
+    due halfway through the working time that remains, so the curator still gets time to review
+    and the executor to publish; the regulation is silent on this case.
+    """
+    candidate = calendar.subtract(answer_due, regulation.limit(StageKey.DRAFT_LEAD.value))
+    if candidate >= start:
+        return candidate
+    remaining = calendar.elapsed(start, answer_due)
+    if remaining <= dt.timedelta(0):
+        return answer_due
+    return calendar.add(start, remaining / 2)
+
+
+def stage_open(
+    *,
+    case_id: int,
+    key: StageKey,
+    started_at: dt.datetime,
+    due_at: dt.datetime,
+    limit: int | None = None,
+    assignment_id: int | None = None,
+    draft_id: int | None = None,
+    department_id: int | None = None,
+    responsible_id: int | None = None,
+) -> Stage:
+    return Stage.objects.create(
+        case_id=case_id,
+        key=key.value,
+        started_at=started_at,
+        due_at=due_at,
+        limit_seconds=limit,
+        assignment_id=assignment_id,
+        draft_id=draft_id,
+        department_id=department_id,
+        responsible_id=responsible_id,
+    )
+
+
+def stage_close(stage: Stage, *, at: dt.datetime, calendar: WorkingCalendar, cancelled: bool = False) -> Stage:
+    """Store the stage's facts: elapsed working time and whether it ended on time."""
+    stage.ended_at = at
+    if cancelled:
+        stage.status = Stage.Status.CANCELLED
+        stage.on_time = None
+    else:
+        stage.status = Stage.Status.DONE
+        stage.elapsed_seconds = int(calendar.elapsed(stage.started_at, at).total_seconds())
+        if stage.limit_seconds is None:
+            stage.limit_seconds = max(0, int(calendar.elapsed(stage.started_at, stage.due_at).total_seconds()))
+        stage.on_time = at <= stage.due_at
+    stage.save(update_fields=["ended_at", "status", "elapsed_seconds", "limit_seconds", "on_time"])
+    return stage
+
+
+def close_open(
+    *,
+    case_id: int,
+    keys: set[StageKey],
+    at: dt.datetime,
+    calendar: WorkingCalendar,
+    assignment_id: int | None = None,
+    cancelled: bool = False,
+) -> list[Stage]:
+    qs = Stage.objects.filter(case_id=case_id, status=Stage.Status.OPEN, key__in=[k.value for k in keys])
+    if assignment_id is not None:
+        qs = qs.filter(assignment_id=assignment_id)
+    return [stage_close(s, at=at, calendar=calendar, cancelled=cancelled) for s in qs]
+
+
+def next_deadline(case_id: int) -> tuple[dt.datetime | None, str]:
+    stage = Stage.objects.filter(case_id=case_id, status=Stage.Status.OPEN).order_by("due_at", "id").first()
+    return (stage.due_at, stage.key) if stage else (None, "")
