@@ -1,0 +1,73 @@
+"""``otklik deadline --limit KEY --from ISO8601``: print one deadline of the regulation.
+
+Prints only the deadline, ISO 8601 in the calendar's time zone with seconds
+(``2026-12-07T17:30:00+09:00``), so scripts can use it. ``--from`` is the event the limit runs
+from (its ``runs_from``); for ``draft_lead`` (П.11) that is the answer deadline and the result lies
+before it. A naive ``--from`` is taken in the calendar's time zone. Any bad input — unknown key,
+unreadable date or file, a year the production calendar does not cover — is a message on stderr
+and exit code 2.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from otklik.domain.calendar import CalendarError, WorkingCalendar
+from otklik.domain.regulation import LIMIT_KEYS, Regulation, RegulationError
+
+
+def load_calendar_and_regulation(
+    calendar_path: str | Path | None, regulation_path: str | Path | None
+) -> tuple[WorkingCalendar, Regulation]:
+    """The calendar and regulation a command works with: the given files, else the defaults.
+
+    Raises CalendarError / RegulationError (both ValueError) with the file named in the message.
+    """
+    calendar = WorkingCalendar.load(calendar_path) if calendar_path else WorkingCalendar.default()
+    regulation = Regulation.load(regulation_path) if regulation_path else Regulation.default()
+    return calendar, regulation
+
+
+def parse_moment(text: str, calendar: WorkingCalendar) -> datetime:
+    """ISO 8601 date-time; naive values are local time of the calendar."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(
+            f"не удалось разобрать дату и время {text!r}: нужен формат ISO 8601, "
+            f"например 2026-12-07T10:00 или 2026-12-07T10:00:00+09:00",
+            returncode=2,
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=calendar.tz)
+    return moment
+
+
+class Command(BaseCommand):
+    help = "Вычисляет срок по регламенту: выводит момент истечения срока в формате ISO 8601."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--limit", required=True, help=f"ключ срока регламента: {', '.join(LIMIT_KEYS)}")
+        parser.add_argument(
+            "--from",
+            dest="start",
+            required=True,
+            help="момент начала отсчёта (ISO 8601; без часового пояса — время календаря); "
+            "для draft_lead — срок ответа (П.10)",
+        )
+        parser.add_argument("--calendar", help="файл рабочего календаря (TOML)")
+        parser.add_argument("--regulation", help="файл регламента (TOML)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            calendar, regulation = load_calendar_and_regulation(options.get("calendar"), options.get("regulation"))
+            limit = regulation.limit(options["limit"])
+            start = parse_moment(options["start"], calendar)
+            deadline = calendar.deadline(start, limit)
+        except (CalendarError, RegulationError) as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        self.stdout.write(deadline.isoformat())

@@ -1,0 +1,59 @@
+"""Messages as connectors hand them over, and answers as publishers take them.
+
+Pure dataclasses, no Django: the network connectors (``otklik.sources``) produce
+``IncomingMessage`` and consume ``PublishRequest``; the inbox app stores them.
+
+Rules:
+- ``external_id`` is unique within one source and stable across fetches, so ingestion is
+  idempotent on ``(source, external_id)`` and re-fetching never duplicates a message.
+- ``published_at`` is aware and in UTC.
+- ``raw`` is the original payload item, JSON-serialisable, kept for audit (П.20).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ATTACHMENT_KINDS = ("photo", "video", "doc", "link", "audio", "other")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: str  # one of ATTACHMENT_KINDS
+    url: str
+    title: str = ""
+    external_id: str = ""
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    network: str  # "vk" | "ok" | "telegram" | "feed" | "file" | "manual" | "api"
+    external_id: str
+    text: str
+    url: str = ""
+    author_name: str = ""
+    author_id: str = ""
+    author_url: str = ""
+    published_at: datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
+    reply_to: str = ""  # external id of the parent (the post, for a comment)
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    network: str
+    reply_to_external_id: str  # the message being answered
+    text: str
+    guid: str  # idempotency key, stable per draft
+    attachments: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    external_id: str
+    url: str
