@@ -1,0 +1,1 @@
+"""RSS/Atom feeds: fetched with httpx (conditional GET), parsed with feedparser."""

@@ -1,0 +1,1 @@
+"""Одноклассники connector: REST API client (signed), pure parser, fake server."""

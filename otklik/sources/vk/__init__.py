@@ -1,0 +1,1 @@
+"""ВКонтакте connector: API v5.199 client, pure parsers, Callback API handler, fake server."""

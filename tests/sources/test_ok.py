@@ -1,0 +1,142 @@
+"""Одноклассники: signature, parsers on documented payloads, client against the fake OK API
+(which verifies signatures as OK does)."""
+
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+
+from otklik.domain.messages import PublishRequest
+from otklik.sources.errors import CannotPublish, ConfigurationError, RateLimited
+from otklik.sources.ok import parser
+from otklik.sources.ok.client import signature
+from otklik.sources.ok.fake import FakeOk, seed_demo
+from otklik.sources.registry import get_connector
+from tests.sources.conftest import load
+
+CONFIG = {
+    "application_key": "CBAKEY",
+    "application_secret_key": "SECRET",
+    "access_token": "tkn",
+    "group_ids": ["53000000000001"],
+}
+
+
+def test_signature_follows_the_documented_scheme():
+    params = {"application_key": "ABC", "format": "json", "method": "events.get", "access_token": "tok"}
+    secret = hashlib.md5(b"tok" + b"APPSECRET").hexdigest()
+    expected = hashlib.md5(("application_key=ABCformat=jsonmethod=events.get" + secret).encode()).hexdigest()
+    assert signature(params, access_token="tok", application_secret_key="APPSECRET") == expected
+
+
+def test_comments_parse_with_moscow_dates_and_reply_links():
+    parsed = parser.parse_comments(load("ok_discussions_getComments.json"), topic_id="155", group_id="53")
+    first, second = parsed.messages
+    assert first.external_id == "topic:155:cMTczMjc4NTAwMDAwMDoxMjM0NQ"
+    assert first.published_at == datetime(2024, 11, 28, 9, 30, tzinfo=UTC)
+    assert first.reply_to == "topic:155"
+    assert second.reply_to == "topic:155:cMTczMjc4NTAwMDAwMDoxMjM0NQ"
+    assert first.author_url == "https://ok.ru/profile/910000000001"
+    assert first.url == "https://ok.ru/group/53/topic/155"
+
+
+def test_topics_parse_text_and_author():
+    (topic,) = parser.parse_topics(load("ok_mediatopic_getByIds.json"), group_id="53").messages
+    assert topic.text == "Мост через Газимур в плохом состоянии."
+    assert topic.author_name == "Галина Рудакова"
+    assert topic.external_id == "topic:155123456789012"
+
+
+@pytest.fixture
+def ok():
+    with FakeOk() as fake:
+        seed_demo(fake)
+        yield fake
+
+
+def client(fake, sleeps, **config):
+    return get_connector("ok", {**CONFIG, **config}, base_url=fake.url, sleep=sleeps)
+
+
+def test_fetch_collects_comments_and_then_only_new_ones(ok, sleeps):
+    connector = client(ok, sleeps)
+    connector.check()
+    messages, cursor = connector.fetch({})
+    assert [m.author_name for m in messages] == ["Людмила Шестакова", "Виктор Кочнев"]
+    assert connector.fetch(cursor)[0] == []
+    tid = next(iter(ok.topics))
+    ok.add_comment(tid, "Свет так и не починили", author="910000000001")
+    (new,), _ = connector.fetch(cursor)
+    assert new.text == "Свет так и не починили"
+
+
+def test_citizens_topics_are_collected(ok, sleeps):
+    ok.add_topic("53000000000001", "Когда откроют ФАП?", author="910000000002")
+    messages, _ = client(ok, sleeps).fetch({})
+    assert "Когда откроют ФАП?" in [m.text for m in messages]
+
+
+def test_wrong_secret_gives_a_signature_configuration_error(ok, sleeps):
+    with pytest.raises(ConfigurationError, match="104"):
+        client(ok, sleeps, application_secret_key="WRONG").check()
+
+
+def test_expired_token_is_a_configuration_error(ok, sleeps):
+    ok.inject("group.getInfo", "bad_token")
+    with pytest.raises(ConfigurationError):
+        client(ok, sleeps).check()
+
+
+def test_flood_is_retried(ok, sleeps):
+    ok.inject("discussions.getComments", "rate_limit", times=2)
+    messages, _ = client(ok, sleeps).fetch({})
+    assert len(messages) == 2 and len(sleeps) == 2
+
+
+def test_flood_that_persists_raises(ok, sleeps):
+    ok.inject("group.getStatTopics", "rate_limit", times=9)
+    with pytest.raises(RateLimited):
+        client(ok, sleeps).fetch({})
+
+
+def test_malformed_comment_skipped_others_kept(ok, sleeps):
+    ok.inject(
+        "discussions.getComments",
+        "raw",
+        body={
+            "comments": [
+                {"id": "A1", "author_id": "1", "text": "Хорошо", "date": "2024-11-28 12:00:00"},
+                {"author_id": "2", "text": "без id"},
+            ],
+            "has_more": False,
+        },
+    )
+    connector = client(ok, sleeps)
+    messages, _ = connector.fetch({})
+    assert [m.text for m in messages] == ["Хорошо"] and len(connector.last_skipped) == 1
+
+
+def test_publish_asks_for_manual_publication_by_default(ok, sleeps):
+    with pytest.raises(CannotPublish, match="вручную"):
+        client(ok, sleeps).publish(PublishRequest("ok", "topic:1:cX", "Ответ", "g"))
+
+
+def test_publish_through_the_api_when_enabled_and_permitted(sleeps):
+    with FakeOk(allow_admin_comments=True) as fake:
+        seed_demo(fake)
+        connector = client(fake, sleeps, publish_via_api=True)
+        messages, _ = connector.fetch({})
+        result = connector.publish(PublishRequest("ok", messages[0].external_id, "Ответ", "g"))
+        assert result.external_id.startswith("topic:")
+
+
+def test_publish_denied_by_ok_becomes_cannot_publish(ok, sleeps):
+    messages, _ = client(ok, sleeps).fetch({})
+    with pytest.raises(CannotPublish, match="PERMISSION_DENIED"):
+        client(ok, sleeps, publish_via_api=True).publish(PublishRequest("ok", messages[0].external_id, "Ответ", "g"))
+
+
+def test_group_bot_token_is_checked(ok, sleeps):
+    client(ok, sleeps, bot_token="bot-tkn").check()
+    with pytest.raises(ConfigurationError, match="бота"):
+        client(ok, sleeps, bot_token="nope").check()
