@@ -1,0 +1,116 @@
+"""JSONL in, JSONL out: the body of ``otklik triage`` (the Django command is a thin wrapper).
+
+Input lines: ``{"id", "text", "source"?, "author"?, "published_at"?}``. One output line per
+input line; a bad line gets ``{"line": N, "error": "..."}`` and the rest are still processed.
+``repeat_of`` is computed among the earlier lines of the same input (and against ``index`` if
+given, e.g. pre-filled with the database's earlier cases).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from .model import TopicModel
+from .repeats import RepeatIndex
+from .triager import Triager
+
+
+@dataclass(slots=True)
+class BatchStats:
+    total: int = 0
+    ok: int = 0
+    errors: int = 0
+
+
+def _parse_dt(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError("published_at должен быть строкой ISO 8601")
+    return datetime.fromisoformat(value.strip())
+
+
+def _opt_str(rec: dict[str, Any], key: str) -> str | None:
+    v = rec.get(key)
+    return None if v is None else str(v)
+
+
+def triage_lines(
+    lines: Iterable[str], triager: Triager, *, index: RepeatIndex | None = None
+) -> Iterator[dict[str, Any]]:
+    index = index if index is not None else RepeatIndex()
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"некорректный JSON (позиция {exc.pos})") from None
+            if not isinstance(rec, dict):
+                raise ValueError("строка должна быть объектом JSON")
+            text = rec.get("text")
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError("нет поля text")
+            author = _opt_str(rec, "author")
+            at = _parse_dt(rec.get("published_at"))
+            res = triager.analyze(text, author=author, source=_opt_str(rec, "source"), published_at=at)
+        except (ValueError, TypeError) as exc:
+            yield {"line": n, "error": str(exc)}
+            continue
+        place_names = [p.name for p in res.places]
+        match = index.find(text, author, place_names, exclude=rec.get("id"))
+        index.add(rec.get("id", n), text, author, place_names, at)
+        yield {
+            "id": rec.get("id"),
+            "topic": res.topic,
+            "topic_candidates": [{"topic": c.topic, "score": c.score} for c in res.topic_candidates],
+            "places": [{"name": p.name, "kind": p.kind} for p in res.places],
+            "importance": {"level": res.importance.level, "reasons": list(res.importance.reasons)},
+            "screen": {"processable": res.screen.processable, "reasons": list(res.screen.reasons)},
+            "repeat_of": match.case_id if match else None,
+            "significant": res.significant,
+        }
+
+
+def run_jsonl(lines: Iterable[str], out: TextIO, triager: Triager, *, index: RepeatIndex | None = None) -> BatchStats:
+    stats = BatchStats()
+    for row in triage_lines(lines, triager, index=index):
+        stats.total += 1
+        if "error" in row:
+            stats.errors += 1
+        else:
+            stats.ok += 1
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return stats
+
+
+def read_labelled(lines: Iterable[str]) -> tuple[list[dict[str, str]], list[str]]:
+    records, errors = [], []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"некорректный JSON (позиция {exc.pos})") from None
+            if not isinstance(rec, dict) or not rec.get("text") or not rec.get("topic"):
+                raise ValueError("нужны поля text и topic")
+            records.append({"text": str(rec["text"]), "topic": str(rec["topic"])})
+        except ValueError as exc:
+            errors.append(f"строка {n}: {exc}")
+    return records, errors
+
+
+def train_jsonl(lines: Iterable[str], model_path: str | Path) -> tuple[TopicModel, int, list[str]]:
+    """Train the topic model on labelled JSONL and save it; returns (model, n, line errors)."""
+    records, errors = read_labelled(lines)
+    model = TopicModel.train(records)
+    model.save(model_path)
+    return model, len(records), errors

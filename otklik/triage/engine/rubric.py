@@ -1,0 +1,137 @@
+"""Topic rubric: categories with weighted lemma keywords, and rule-based topic scoring.
+
+A rubric is data. It is loaded from a TOML/JSON file (see ``data/rubric.toml`` for the format) or
+from plain records (``Rubric.from_records``) — the administration's Topic rows. Keywords are
+lemmatised on load, so a curator may type any form ("батареи", "уличное освещение").
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from .text import Doc, lemmatize_phrase
+
+FALLBACK_TOPIC = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    code: str
+    name: str
+    keywords: Mapping[str, float] = field(default_factory=dict)
+    group: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicScore:
+    topic: str
+    score: float  # in [0, 1]
+    words: tuple[str, ...]  # the words (as written) that decided
+
+
+class Rubric:
+    """Weighted keyword rules for topics. Scores are shares of the matched weight."""
+
+    def __init__(self, topics: Iterable[Topic], fallback: str = FALLBACK_TOPIC) -> None:
+        self.topics: dict[str, Topic] = {t.code: t for t in topics}
+        self.fallback = fallback
+        self._unigrams: dict[str, list[tuple[str, float]]] = {}
+        self._phrases: dict[str, list[tuple[tuple[str, ...], str, float]]] = {}
+        for topic in self.topics.values():
+            for word, weight in topic.keywords.items():
+                lemmas = lemmatize_phrase(word)
+                if not lemmas:
+                    continue
+                if len(lemmas) == 1:
+                    self._unigrams.setdefault(lemmas[0], []).append((topic.code, float(weight)))
+                else:
+                    self._phrases.setdefault(lemmas[0], []).append((lemmas, topic.code, float(weight)))
+
+    # ----------------------------------------------------------------- loading
+    @classmethod
+    def from_records(cls, records: Iterable[Mapping[str, Any]]) -> Rubric:
+        """Build from dicts ``{code, name, keywords, group?}``.
+
+        ``keywords`` is a mapping word -> weight, or a list of words (weight 2 each), or a string
+        of words separated by commas/new lines (how a curator types them into a form).
+        """
+        topics = []
+        for rec in records:
+            kw = rec.get("keywords") or {}
+            if isinstance(kw, str):
+                kw = [w.strip() for w in kw.replace("\n", ",").split(",") if w.strip()]
+            if not isinstance(kw, Mapping):
+                kw = {str(w): 2.0 for w in kw}
+            topics.append(
+                Topic(
+                    code=str(rec["code"]),
+                    name=str(rec.get("name") or rec["code"]),
+                    keywords={str(k): float(v) for k, v in kw.items()},
+                    group=str(rec.get("group") or ""),
+                )
+            )
+        return cls(topics)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Rubric:
+        """Load a ``.toml`` file (``[[topic]]`` tables) or a ``.json`` file (a list or ``{"topic": [...]}``)."""
+        p = Path(path)
+        if p.suffix.lower() == ".json":
+            data: Any = json.loads(p.read_text(encoding="utf-8"))
+        else:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        records = data.get("topic", []) if isinstance(data, dict) else data
+        return cls.from_records(records)
+
+    @classmethod
+    def default(cls) -> Rubric:
+        text = files("otklik.triage.engine").joinpath("data/rubric.toml").read_text("utf-8")
+        return cls.from_records(tomllib.loads(text)["topic"])
+
+    # ----------------------------------------------------------------- scoring
+    def raw_scores(self, doc: Doc) -> dict[str, tuple[float, list[str]]]:
+        """Topic -> (sum of weights of the distinct keywords found, the words as written)."""
+        found: dict[str, dict[tuple[str, ...], tuple[float, str]]] = {}
+        toks = doc.tokens
+        for i, tok in enumerate(toks):
+            for code, weight in self._unigrams.get(tok.lemma, ()):
+                found.setdefault(code, {}).setdefault((tok.lemma,), (weight, tok.text))
+            for lemmas, code, weight in self._phrases.get(tok.lemma, ()):
+                n = len(lemmas)
+                if tuple(t.lemma for t in toks[i : i + n]) == lemmas:
+                    written = " ".join(t.text for t in toks[i : i + n])
+                    found.setdefault(code, {})[lemmas] = (weight, written)
+        out: dict[str, tuple[float, list[str]]] = {}
+        for code, hits in found.items():
+            # A phrase absorbs the weight of its own words ("детская площадка" is not also "площадка").
+            phrase_words = {lem for key in hits if len(key) > 1 for lem in key}
+            total = 0.0
+            words = []
+            for key, (weight, written) in sorted(hits.items(), key=lambda kv: -kv[1][0]):
+                if len(key) == 1 and key[0] in phrase_words:
+                    continue
+                total += weight
+                words.append(written)
+            out[code] = (total, words)
+        return out
+
+    def score(self, doc: Doc, top: int = 3) -> list[TopicScore]:
+        """Top topics by rules; score = share of matched weight, damped when evidence is thin."""
+        raw = self.raw_scores(doc)
+        total = sum(v for v, _ in raw.values())
+        if total <= 0:
+            return [TopicScore(self.fallback, 1.0, ())]
+        # share × confidence: a single weak word (weight 1) gives ~0.5 at best.
+        confidence = total / (total + 1.0)
+        ranked = sorted(raw.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        return [TopicScore(code, round(v / total * confidence, 4), tuple(words)) for code, (v, words) in ranked[:top]]
+
+    def name(self, code: str) -> str:
+        t = self.topics.get(code)
+        return t.name if t else code
