@@ -1,0 +1,60 @@
+# Two set-up commands: `make run` (the whole system on SQLite with demo data) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+OTKLIK := $(VENV)/bin/otklik
+STAMP := $(VENV)/.installed-dev
+HTMX := otklik/web/vendor/htmx/htmx.min.js
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: run test check bench venv assets chromium clean messages
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip wheel setuptools
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# htmx comes from the npm registry at set-up (never a CDN); the UI still works without it.
+$(HTMX): package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --no-audit --no-fund --loglevel=error >/dev/null && \
+		mkdir -p $(dir $(HTMX)) && cp node_modules/htmx.org/dist/htmx.min.js $(HTMX); \
+	else echo "npm not found: the UI works without htmx, with full page reloads"; fi
+
+assets: $(HTMX)
+
+run: venv assets
+	$(OTKLIK) migrate --noinput
+	$(OTKLIK) collectstatic --noinput -v0
+	$(OTKLIK) demo --if-empty
+	$(OTKLIK) serve
+
+# The browser for the e2e tests: Debian's chromium (Playwright's own download cannot work offline).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+		echo "chromium could not be installed: the e2e tests will be skipped"; }
+
+test: venv assets chromium
+	DJANGO_SETTINGS_MODULE=config.settings.test $(VENV)/bin/pytest -q -n 2 --dist loadgroup -p no:cacheprovider
+
+check: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy otklik config
+	$(VENV)/bin/lint-imports
+
+bench: venv
+	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+messages: venv
+	cd otklik && ../$(OTKLIK) makemessages -l en && ../$(OTKLIK) compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var node_modules otklik/web/vendor test-artifacts
