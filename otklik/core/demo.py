@@ -39,8 +39,12 @@ PASSWORD = "otklik"
 
 DEPARTMENTS = [
     # key, name, short, topic codes
-    ("zhkh", "Отдел ЖКХ, строительства, транспорта и связи", "Отдел ЖКХ",
-     ["heating", "water", "power", "waste", "housing", "transport", "communications"]),
+    (
+        "zhkh",
+        "Отдел ЖКХ, строительства, транспорта и связи",
+        "Отдел ЖКХ",
+        ["heating", "water", "power", "waste", "housing", "transport", "communications"],
+    ),
     ("roads", "Отдел дорожного хозяйства и благоустройства", "Дорожный отдел", ["roads", "improvement", "lighting"]),
     ("edu", "Комитет образования", "Комитет образования", ["education"]),
     ("social", "Отдел социальной защиты и здравоохранения", "Соцзащита", ["social", "health"]),
@@ -66,8 +70,13 @@ PEOPLE = [
     ("executor-culture", "Светлана", "Песнева", Role.EXECUTOR, "culture"),
 ]
 
-_KIND_MAP = {"okrug": Place.Kind.SETTLEMENT, "selo": Place.Kind.SETTLEMENT, "poselok": Place.Kind.SETTLEMENT,
-             "street": Place.Kind.STREET, "object": Place.Kind.OBJECT}
+_KIND_MAP = {
+    "okrug": Place.Kind.SETTLEMENT,
+    "selo": Place.Kind.SETTLEMENT,
+    "poselok": Place.Kind.SETTLEMENT,
+    "street": Place.Kind.STREET,
+    "object": Place.Kind.OBJECT,
+}
 
 
 def _data(name: str) -> dict[str, Any]:
@@ -149,26 +158,57 @@ def build_organisation() -> Demo:
     )
     sources = {
         "vk": Source.objects.create(
-            administration=adm, name="ВКонтакте: сообщества округа", kind=Source.Kind.VK, network="vk",
-            token="demo-vk-token", base_url="http://127.0.0.1:8081/method", poll_interval=120,
-            config={"group_ids": [1001], "keywords": ["Газимурский Завод"], "demo_fake_port": 8081,
-                    "demo_fake_module": "otklik.sources.vk.fake"},
+            administration=adm,
+            name="ВКонтакте: сообщества округа",
+            kind=Source.Kind.VK,
+            network="vk",
+            token="demo-vk-token",
+            base_url="http://127.0.0.1:8081/method",
+            poll_interval=120,
+            config={
+                "group_ids": [1001],
+                "keywords": ["Газимурский Завод"],
+                "demo_fake_port": 8081,
+                "demo_fake_module": "otklik.sources.vk.fake",
+            },
         ),
         "telegram": Source.objects.create(
-            administration=adm, name="Telegram: чат «Газзавод онлайн»", kind=Source.Kind.TELEGRAM, network="telegram",
-            token="123456:demo", base_url="http://127.0.0.1:8082", poll_interval=60,
+            administration=adm,
+            name="Telegram: чат «Газзавод онлайн»",
+            kind=Source.Kind.TELEGRAM,
+            network="telegram",
+            token="123456:demo",
+            base_url="http://127.0.0.1:8082",
+            poll_interval=60,
             config={"demo_fake_port": 8082, "demo_fake_module": "otklik.sources.telegram.fake"},
         ),
         "ok": Source.objects.create(
-            administration=adm, name="Одноклассники: группа «Газимурский Завод»", kind=Source.Kind.OK, network="ok",
-            base_url="http://127.0.0.1:8083/fb.do", poll_interval=300,
-            config={"application_key": "DEMOAPPKEY", "application_secret_key": "demo-secret", "access_token": "demo-ok-token",
-                    "group_ids": ["5500000001"], "demo_fake_port": 8083, "demo_fake_module": "otklik.sources.ok.fake"},
+            administration=adm,
+            name="Одноклассники: группа «Газимурский Завод»",
+            kind=Source.Kind.OK,
+            network="ok",
+            base_url="http://127.0.0.1:8083/fb.do",
+            poll_interval=300,
+            config={
+                "application_key": "DEMOAPPKEY",
+                "application_secret_key": "demo-secret",
+                "access_token": "demo-ok-token",
+                "group_ids": ["5500000001"],
+                "demo_fake_port": 8083,
+                "demo_fake_module": "otklik.sources.ok.fake",
+            },
         ),
         "feed": Source.objects.create(
-            administration=adm, name="Форум «Забайкалье»: Газимуро-Заводский округ", kind=Source.Kind.FEED, network="forum",
+            administration=adm,
+            name="Форум «Забайкалье»: Газимуро-Заводский округ",
+            kind=Source.Kind.FEED,
+            network="forum",
             poll_interval=600,
-            config={"url": "http://127.0.0.1:8084/rss", "demo_fake_port": 8084, "demo_fake_module": "otklik.sources.feeds.fake"},
+            config={
+                "url": "http://127.0.0.1:8084/rss",
+                "demo_fake_port": 8084,
+                "demo_fake_module": "otklik.sources.feeds.fake",
+            },
         ),
     }
     actors = {u: actor_for(users[u], adm) for u in users}
@@ -177,38 +217,286 @@ def build_organisation() -> Demo:
 
 # A message: (source key, author, text, topic code, place name, department keys, scenario)
 MESSAGES: list[tuple[str, str, str, str, str, list[str], str]] = [
-    ("vk", "Наталья Громова", "В школе Газимурского Завода уже третий день холодно в классах, дети сидят в куртках. Когда починят котельную?", "heating", "Газимурский Завод", ["zhkh", "edu"], "in_work"),
-    ("vk", "Игорь Пахомов", "На улице Ленина в Газимурском Заводе яма на яме, вчера пробил колесо. Дорогу вообще собираются ремонтировать?", "roads", "Газимурский Завод", ["roads"], "closed"),
-    ("ok", "Галина Петровна", "В Широкой опять нет воды, водовоз не приезжал с понедельника. Пожилым людям не на чем возить воду!", "water", "Широкая", ["zhkh"], "review"),
-    ("telegram", "Алексей К.", "Мусорные контейнеры у магазина переполнены неделю, собаки растаскивают мусор по всей улице", "waste", "Газимурский Завод", ["zhkh"], "closed_late"),
-    ("vk", "Ольга Смирнова", "Стая бездомных собак возле детского сада, дети боятся ходить. Примите меры!", "animals", "Газимурский Завод", ["agro"], "rework"),
-    ("feed", "forum_user_77", "Подскажите, когда в Кактолге восстановят уличное освещение? Темно, страшно идти с работы.", "lighting", "Кактолга", ["roads"], "approved"),
-    ("ok", "Виктор Иванович", "Автобус до Читы опять отменили без предупреждения. Как добираться до больницы?", "transport", "Газимурский Завод", ["zhkh"], "interim"),
-    ("vk", "Марина Лескова", "В ФАПе в Батакане нет фельдшера уже месяц, за любой справкой едем в район", "health", "Батакан", ["social"], "routed"),
-    ("telegram", "Дмитрий", "Отключили свет на Октябрьской улице, холодильники текут, когда дадут электричество?", "power", "Газимурский Завод", ["zhkh"], "closed"),
-    ("vk", "Елена Викторовна", "Спасибо отделу культуры за праздник в День матери, всё было очень душевно!", "culture", "Газимурский Завод", [], "new"),
-    ("vk", "Анонимный пользователь", "Глава ваш вор и урод, я до него доберусь, сожгу его дом", "other", "", [], "refused"),
-    ("ok", "Сергей Николаевич", "Мост через Газимур в Ямкуне совсем разбит, машины проваливаются, скоро кто-нибудь разобьётся", "roads", "Ямкун", ["roads", "go"], "triage"),
-    ("vk", "Людмила Андреевна", "Когда будет капремонт крыши в доме по ул. Журавлёва? Течёт в подъезде каждую весну", "housing", "Газимурский Завод", ["zhkh"], "closed"),
-    ("telegram", "Николай", "В Трубачёво нет мобильной связи уже три дня, не можем вызвать скорую", "communications", "Трубачево", ["zhkh"], "in_work"),
-    ("vk", "Ирина Белова", "Опять пробили колесо на той же яме на Ленина, ничего не сделано!", "roads", "Газимурский Завод", ["roads"], "repeat"),
-    ("feed", "zabforum_guest", "В Газимурском Заводе горит сухая трава за селом, дым идёт на дома!", "safety", "Газимурский Завод", ["go"], "closed"),
-    ("ok", "Тамара Ильинична", "Пенсионерам обещали компенсацию за уголь, а выплат так и нет. Куда обращаться?", "social", "Газимурский Завод", ["social"], "routed"),
-    ("vk", "Павел", "Школьный автобус из Новоширокинского не пришёл сегодня, дети не попали на уроки", "education", "Новоширокинский", ["edu"], "review"),
+    (
+        "vk",
+        "Наталья Громова",
+        "В школе Газимурского Завода уже третий день холодно в классах, дети сидят в куртках. Когда починят котельную?",
+        "heating",
+        "Газимурский Завод",
+        ["zhkh", "edu"],
+        "in_work",
+    ),
+    (
+        "vk",
+        "Игорь Пахомов",
+        "На улице Ленина в Газимурском Заводе яма на яме, вчера пробил колесо. Дорогу вообще собираются ремонтировать?",
+        "roads",
+        "Газимурский Завод",
+        ["roads"],
+        "closed",
+    ),
+    (
+        "ok",
+        "Галина Петровна",
+        "В Широкой опять нет воды, водовоз не приезжал с понедельника. Пожилым людям не на чем возить воду!",
+        "water",
+        "Широкая",
+        ["zhkh"],
+        "review",
+    ),
+    (
+        "telegram",
+        "Алексей К.",
+        "Мусорные контейнеры у магазина переполнены неделю, собаки растаскивают мусор по всей улице",
+        "waste",
+        "Газимурский Завод",
+        ["zhkh"],
+        "closed_late",
+    ),
+    (
+        "vk",
+        "Ольга Смирнова",
+        "Стая бездомных собак возле детского сада, дети боятся ходить. Примите меры!",
+        "animals",
+        "Газимурский Завод",
+        ["agro"],
+        "rework",
+    ),
+    (
+        "feed",
+        "forum_user_77",
+        "Подскажите, когда в Кактолге восстановят уличное освещение? Темно, страшно идти с работы.",
+        "lighting",
+        "Кактолга",
+        ["roads"],
+        "approved",
+    ),
+    (
+        "ok",
+        "Виктор Иванович",
+        "Автобус до Читы опять отменили без предупреждения. Как добираться до больницы?",
+        "transport",
+        "Газимурский Завод",
+        ["zhkh"],
+        "interim",
+    ),
+    (
+        "vk",
+        "Марина Лескова",
+        "В ФАПе в Батакане нет фельдшера уже месяц, за любой справкой едем в район",
+        "health",
+        "Батакан",
+        ["social"],
+        "routed",
+    ),
+    (
+        "telegram",
+        "Дмитрий",
+        "Отключили свет на Октябрьской улице, холодильники текут, когда дадут электричество?",
+        "power",
+        "Газимурский Завод",
+        ["zhkh"],
+        "closed",
+    ),
+    (
+        "vk",
+        "Елена Викторовна",
+        "Спасибо отделу культуры за праздник в День матери, всё было очень душевно!",
+        "culture",
+        "Газимурский Завод",
+        [],
+        "new",
+    ),
+    (
+        "vk",
+        "Анонимный пользователь",
+        "Глава ваш вор и урод, я до него доберусь, сожгу его дом",
+        "other",
+        "",
+        [],
+        "refused",
+    ),
+    (
+        "ok",
+        "Сергей Николаевич",
+        "Мост через Газимур в Ямкуне совсем разбит, машины проваливаются, скоро кто-нибудь разобьётся",
+        "roads",
+        "Ямкун",
+        ["roads", "go"],
+        "triage",
+    ),
+    (
+        "vk",
+        "Людмила Андреевна",
+        "Когда будет капремонт крыши в доме по ул. Журавлёва? Течёт в подъезде каждую весну",
+        "housing",
+        "Газимурский Завод",
+        ["zhkh"],
+        "closed",
+    ),
+    (
+        "telegram",
+        "Николай",
+        "В Трубачёво нет мобильной связи уже три дня, не можем вызвать скорую",
+        "communications",
+        "Трубачево",
+        ["zhkh"],
+        "in_work",
+    ),
+    (
+        "vk",
+        "Ирина Белова",
+        "Опять пробили колесо на той же яме на Ленина, ничего не сделано!",
+        "roads",
+        "Газимурский Завод",
+        ["roads"],
+        "repeat",
+    ),
+    (
+        "feed",
+        "zabforum_guest",
+        "В Газимурском Заводе горит сухая трава за селом, дым идёт на дома!",
+        "safety",
+        "Газимурский Завод",
+        ["go"],
+        "closed",
+    ),
+    (
+        "ok",
+        "Тамара Ильинична",
+        "Пенсионерам обещали компенсацию за уголь, а выплат так и нет. Куда обращаться?",
+        "social",
+        "Газимурский Завод",
+        ["social"],
+        "routed",
+    ),
+    (
+        "vk",
+        "Павел",
+        "Школьный автобус из Новоширокинского не пришёл сегодня, дети не попали на уроки",
+        "education",
+        "Новоширокинский",
+        ["edu"],
+        "review",
+    ),
     ("telegram", "Аноним", "Все вы там мрази и дебилы, ничего не делаете", "other", "", [], "refused"),
-    ("vk", "Ксения Орлова", "На детской площадке у клуба сломаны качели, торчат гвозди. Опасно для детей!", "improvement", "Газимурский Завод", ["roads", "culture"], "in_work"),
-    ("ok", "Василий Степанович", "Когда начнут принимать заявки на сенокосные участки в этом году?", "agriculture", "Батакан", ["agro"], "closed"),
-    ("vk", "Анна", "Котельная в Газимурском Заводе дымит чёрным дымом прямо на жилые дома, дышать нечем", "ecology", "Газимурский Завод", ["go"], "triage"),
-    ("telegram", "Олег", "Холодные батареи в доме на Нагорной, в квартире +14, маленький ребёнок болеет", "heating", "Газимурский Завод", ["zhkh"], "closed"),
-    ("vk", "Роман Ильин", "Почему в Игдоче до сих пор не провели интернет? Обещали ещё в прошлом году", "communications", "Игдоча", ["zhkh"], "new"),
-    ("ok", "Зинаида", "Продают просроченные продукты в магазине у остановки, куда жаловаться?", "trade", "Газимурский Завод", ["culture"], "new"),
-    ("vk", "Максим", "Когда откроют каток на стадионе? Зима давно, дети ждут", "culture", "Газимурский Завод", ["culture"], "new"),
-    ("telegram", "Светлана", "Водовоз в Солонечном приезжает раз в неделю, этого мало, воды не хватает", "water", "Солонечный", ["zhkh"], "new"),
-    ("vk", "Георгий", "Снег не чистят на дороге к больнице, скорая не может проехать", "roads", "Газимурский Завод", ["roads"], "new"),
-    ("feed", "forum_mama", "Детский сад в Широкой закрыт на карантин, а родителям никто ничего не объясняет", "education", "Широкая", ["edu"], "new"),
-    ("ok", "Иван Кузьмич", "На перекрёстке у почты не горит фонарь уже месяц", "lighting", "Газимурский Завод", ["roads"], "new"),
-    ("vk", "Екатерина", "В Ушмуне нет света с утра, замерзаем, котлы электрические не работают!", "power", "Ушмун", ["zhkh"], "new"),
-    ("telegram", "Андрей", "Автобусная остановка в Кактолге разрушена, людям негде укрыться от мороза", "transport", "Кактолга", ["zhkh"], "triage"),
+    (
+        "vk",
+        "Ксения Орлова",
+        "На детской площадке у клуба сломаны качели, торчат гвозди. Опасно для детей!",
+        "improvement",
+        "Газимурский Завод",
+        ["roads", "culture"],
+        "in_work",
+    ),
+    (
+        "ok",
+        "Василий Степанович",
+        "Когда начнут принимать заявки на сенокосные участки в этом году?",
+        "agriculture",
+        "Батакан",
+        ["agro"],
+        "closed",
+    ),
+    (
+        "vk",
+        "Анна",
+        "Котельная в Газимурском Заводе дымит чёрным дымом прямо на жилые дома, дышать нечем",
+        "ecology",
+        "Газимурский Завод",
+        ["go"],
+        "triage",
+    ),
+    (
+        "telegram",
+        "Олег",
+        "Холодные батареи в доме на Нагорной, в квартире +14, маленький ребёнок болеет",
+        "heating",
+        "Газимурский Завод",
+        ["zhkh"],
+        "closed",
+    ),
+    (
+        "vk",
+        "Роман Ильин",
+        "Почему в Игдоче до сих пор не провели интернет? Обещали ещё в прошлом году",
+        "communications",
+        "Игдоча",
+        ["zhkh"],
+        "new",
+    ),
+    (
+        "ok",
+        "Зинаида",
+        "Продают просроченные продукты в магазине у остановки, куда жаловаться?",
+        "trade",
+        "Газимурский Завод",
+        ["culture"],
+        "new",
+    ),
+    (
+        "vk",
+        "Максим",
+        "Когда откроют каток на стадионе? Зима давно, дети ждут",
+        "culture",
+        "Газимурский Завод",
+        ["culture"],
+        "new",
+    ),
+    (
+        "telegram",
+        "Светлана",
+        "Водовоз в Солонечном приезжает раз в неделю, этого мало, воды не хватает",
+        "water",
+        "Солонечный",
+        ["zhkh"],
+        "new",
+    ),
+    (
+        "vk",
+        "Георгий",
+        "Снег не чистят на дороге к больнице, скорая не может проехать",
+        "roads",
+        "Газимурский Завод",
+        ["roads"],
+        "new",
+    ),
+    (
+        "feed",
+        "forum_mama",
+        "Детский сад в Широкой закрыт на карантин, а родителям никто ничего не объясняет",
+        "education",
+        "Широкая",
+        ["edu"],
+        "new",
+    ),
+    (
+        "ok",
+        "Иван Кузьмич",
+        "На перекрёстке у почты не горит фонарь уже месяц",
+        "lighting",
+        "Газимурский Завод",
+        ["roads"],
+        "new",
+    ),
+    (
+        "vk",
+        "Екатерина",
+        "В Ушмуне нет света с утра, замерзаем, котлы электрические не работают!",
+        "power",
+        "Ушмун",
+        ["zhkh"],
+        "new",
+    ),
+    (
+        "telegram",
+        "Андрей",
+        "Автобусная остановка в Кактолге разрушена, людям негде укрыться от мороза",
+        "transport",
+        "Кактолга",
+        ["zhkh"],
+        "triage",
+    ),
 ]
 
 
@@ -256,8 +544,18 @@ def _demo_url(src: str, n: int) -> str:
     }[src]
 
 
-def _play(demo: Demo, message: Message, scenario: str, topic: str, place: str, depts: list[str], *,
-          start: dt.datetime, now: dt.datetime, curator: Actor) -> None:
+def _play(
+    demo: Demo,
+    message: Message,
+    scenario: str,
+    topic: str,
+    place: str,
+    depts: list[str],
+    *,
+    start: dt.datetime,
+    now: dt.datetime,
+    curator: Actor,
+) -> None:
     cal = demo.adm.calendar
 
     def at(minutes: float, base: dt.datetime | None = None) -> dt.datetime:
@@ -267,21 +565,29 @@ def _play(demo: Demo, message: Message, scenario: str, topic: str, place: str, d
     triage = TriageData(
         topic_ids=[demo.topics[topic].pk] if topic in demo.topics else [],
         place_id=demo.places[place].pk if place in demo.places else None,
-        importance="high" if any(w in message.text.lower() for w in ("дети", "ребён", "скорая", "опасно", "замерзаем", "горит")) else "normal",
+        importance="high"
+        if any(w in message.text.lower() for w in ("дети", "ребён", "скорая", "опасно", "замерзаем", "горит"))
+        else "normal",
         significant="горит" in message.text or "мост" in message.text.lower(),
     )
     if scenario == "refused":
         case = actions.case_detect(message=message, actor=curator, now=at(3))
         actions.case_refuse(
-            case=case, actor=curator, now=at(6),
+            case=case,
+            actor=curator,
+            now=at(6),
             reason="Оскорбления и угрозы в адрес должностного лица (п. 19 Положения)",
         )
         return
     repeat_of = None
     if scenario == "repeat":
-        earlier = Message.objects.filter(administration=demo.adm, text__icontains="яма на яме").exclude(case=None).first()
+        earlier = (
+            Message.objects.filter(administration=demo.adm, text__icontains="яма на яме").exclude(case=None).first()
+        )
         repeat_of = earlier.case if earlier else None
-    case = actions.case_detect(message=message, actor=curator, now=at(4), detected_at=at(4), triage=triage, repeat_of=repeat_of)
+    case = actions.case_detect(
+        message=message, actor=curator, now=at(4), detected_at=at(4), triage=triage, repeat_of=repeat_of
+    )
     if scenario == "triage":
         return
     targets = [RouteTarget(demo.depts[k].pk) for k in depts]
@@ -294,7 +600,10 @@ def _play(demo: Demo, message: Message, scenario: str, topic: str, place: str, d
     for a in assignments[:-1]:
         actions.case_accept(case=case, actor=executors[a.department_id], now=at(30), department_id=a.department_id)
         actions.case_contribute(
-            case=case, actor=executors[a.department_id], now=at(90), department_id=a.department_id,
+            case=case,
+            actor=executors[a.department_id],
+            now=at(90),
+            department_id=a.department_id,
             text=f"{a.department.short_name}: информация по своей части вопроса подготовлена, работы запланированы.",
         )
     lead_actor = executors[lead.department_id]
@@ -306,22 +615,37 @@ def _play(demo: Demo, message: Message, scenario: str, topic: str, place: str, d
     late = scenario == "closed_late"
     draft_at = at(600 if late else 200)
     actions.case_submit_draft(
-        case=case, actor=lead_actor, kind=kind, text=text, now=draft_at,
-        measures_taken="Яма на ул. Ленина засыпана щебнем, ямочный ремонт включён в план на весну." if repeat_of else "",
+        case=case,
+        actor=lead_actor,
+        kind=kind,
+        text=text,
+        now=draft_at,
+        measures_taken="Яма на ул. Ленина засыпана щебнем, ямочный ремонт включён в план на весну."
+        if repeat_of
+        else "",
     )
     if scenario in ("review", "repeat"):
         return
     if scenario == "rework":
-        actions.case_return_draft(case=case, actor=curator, now=at(20, draft_at),
-                                  comment="Укажите конкретные сроки отлова и контактный телефон.")
+        actions.case_return_draft(
+            case=case,
+            actor=curator,
+            now=at(20, draft_at),
+            comment="Укажите конкретные сроки отлова и контактный телефон.",
+        )
         return
     actions.case_approve(case=case, actor=curator, now=at(15 if not late else 90, draft_at))
     if scenario == "approved":
         return
     case.refresh_from_db()
     if case.state == "approved":
-        actions.case_publish(case=case, actor=lead_actor, now=at(25 if not late else 200, draft_at),
-                             url=message.url + "?reply=1", external_id=f"reply-{message.pk}")
+        actions.case_publish(
+            case=case,
+            actor=lead_actor,
+            now=at(25 if not late else 200, draft_at),
+            url=message.url + "?reply=1",
+            external_id=f"reply-{message.pk}",
+        )
 
 
 def _executor_of(demo: Demo, department_id: int) -> Actor:
@@ -333,10 +657,14 @@ def _executor_of(demo: Demo, department_id: int) -> Actor:
 
 def _answer_text(question: str, kind: str) -> str:
     if kind == "interim":
-        return ("Здравствуйте! Ваше сообщение получено и находится на контроле администрации округа. "
-                "Направлен запрос перевозчику, окончательный ответ будет дан после его получения.")
-    return ("Здравствуйте! Благодарим за обращение. Специалисты выехали на место, проблема устранена; "
-            "работы на объекте взяты на контроль администрации округа. Если вопрос повторится, напишите нам.")
+        return (
+            "Здравствуйте! Ваше сообщение получено и находится на контроле администрации округа. "
+            "Направлен запрос перевозчику, окончательный ответ будет дан после его получения."
+        )
+    return (
+        "Здравствуйте! Благодарим за обращение. Специалисты выехали на место, проблема устранена; "
+        "работы на объекте взяты на контроль администрации округа. Если вопрос повторится, напишите нам."
+    )
 
 
 @transaction.atomic

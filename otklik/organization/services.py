@@ -90,19 +90,44 @@ def actor_for(user: AbstractBaseUser, administration: Administration | str | Non
     )
 
 
+_CALENDARS: dict[tuple[object, ...], WorkingCalendar] = {}
+
+
 def administration_calendar(administration: Administration) -> WorkingCalendar:
-    """The working calendar of an administration: its zone, schedule and exceptions."""
+    """The working calendar of an administration: its zone, schedule and exceptions.
+
+    Built calendars precompute their year tables lazily, so they are cached per process and keyed
+    by everything they are made of: a changed exception or schedule gives a new calendar.
+    """
     from otklik.domain.calendar import DayException, WorkingCalendar
 
+    rows = tuple(
+        CalendarException.objects.filter(administration=administration)
+        .order_by("date")
+        .values_list("date", "kind", "start", "end", "break_start", "break_end", "note")
+    )
+    key = (administration.pk, administration.timezone, administration.schedule_toml, rows)
+    cached = _CALENDARS.get(key)
+    if cached is not None:
+        return cached
     if administration.schedule_toml.strip():
         base = WorkingCalendar.from_toml(administration.schedule_toml, source=f"administration:{administration.slug}")
     else:
-        base = WorkingCalendar(tz=administration.timezone)
-    exceptions = [
-        DayException(date=e.date, kind=e.kind, intervals=e.intervals(), note=e.note)
-        for e in CalendarException.objects.filter(administration=administration)
-    ]
-    return base.with_exceptions(exceptions) if exceptions else base
+        # Not strict: on 1 January of a year whose decree data we do not ship yet, deadlines must
+        # still be computed; the production calendar logs a loud warning and a system check
+        # (otklik.core.checks) warns the administrator weeks ahead.
+        base = WorkingCalendar(tz=administration.timezone, strict_years=False)
+    exceptions = []
+    for date, kind, start, end, break_start, break_end, note in rows:
+        exc = CalendarException(
+            date=date, kind=kind, start=start, end=end, break_start=break_start, break_end=break_end
+        )
+        exceptions.append(DayException(date=date, kind=kind, intervals=exc.intervals(), note=note))
+    calendar = base.with_exceptions(exceptions) if exceptions else base
+    if len(_CALENDARS) > 256:
+        _CALENDARS.clear()
+    _CALENDARS[key] = calendar
+    return calendar
 
 
 def substitute_for(user_id: int, *, administration: Administration, on: dt.date) -> int:

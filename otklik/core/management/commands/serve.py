@@ -51,10 +51,36 @@ class Command(BaseCommand):
             [py, "-m", "otklik.cli", "runserver", f"{opts['host']}:{opts['port']}", "--noreload", "--insecure"],
         )
         if not opts["no_worker"]:
-            start("worker", [py, "-m", "celery", "-A", "config", "worker", "--loglevel=INFO", "--concurrency=2",
-                             "--without-heartbeat", "--without-gossip", "--without-mingle"])
-            start("beat", [py, "-m", "celery", "-A", "config", "beat", "--loglevel=INFO",
-                           "--schedule", str(settings.CELERY_BEAT_SCHEDULE_FILENAME)])
+            start(
+                "worker",
+                [
+                    py,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    "--loglevel=INFO",
+                    "--concurrency=2",
+                    "--without-heartbeat",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+            )
+            start(
+                "beat",
+                [
+                    py,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "beat",
+                    "--loglevel=INFO",
+                    "--schedule",
+                    str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
+                ],
+            )
         url = f"http://{opts['host']}:{opts['port']}/"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Отклик работает: {url}"))
@@ -76,7 +102,9 @@ class Command(BaseCommand):
             while not stopping:
                 for name, proc in procs:
                     if proc.poll() is not None:
-                        self.stderr.write(f"Процесс «{name}» завершился с кодом {proc.returncode}; останавливаю остальные.")
+                        self.stderr.write(
+                            f"Процесс «{name}» завершился с кодом {proc.returncode}; останавливаю остальные."
+                        )
                         stopping = True
                         break
                 time.sleep(0.5)
