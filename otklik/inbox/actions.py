@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,7 +127,7 @@ def _after_ingest(message_ids: list[int]) -> None:
 
 def source_for(administration: Administration, kind: str, network: str = "other", name: str = "") -> Source:
     """The administration's built-in source of a kind (manual entry, API), created on first use."""
-    titles = {
+    titles: dict[str, str] = {
         Source.Kind.MANUAL: "Ручной ввод куратором",
         Source.Kind.API: "Внешние системы (API)",
         Source.Kind.FILE: "Импорт файлов",
@@ -188,13 +188,3 @@ def message_dismiss(*, message: Message, actor_id: int, now: dt.datetime | None 
         locked.save(update_fields=["status", "dismissed_by", "dismissed_at"])
     return locked
 
-
-def iter_chunks(values: Iterable[int], size: int) -> Iterable[list[int]]:
-    chunk: list[int] = []
-    for v in values:
-        chunk.append(v)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

@@ -15,7 +15,7 @@ from otklik.core.errors import NotFound, PermissionDenied
 from .models import Absence, Administration, ApiToken, CalendarException, Membership, Role
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    from django.contrib.auth.models import User
 
     from otklik.domain.calendar import WorkingCalendar
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 class Actor:
     """A person acting within one administration, with the roles they hold there."""
 
-    user: AbstractBaseUser
+    user: User
     administration: Administration
     roles: frozenset[str]
     department_ids: frozenset[int] = field(default_factory=frozenset)
@@ -56,13 +56,13 @@ class Actor:
             raise PermissionDenied("Недостаточно прав для этого действия.")
 
 
-def administrations_of(user: AbstractBaseUser) -> list[Administration]:
+def administrations_of(user: User) -> list[Administration]:
     return list(
         Administration.objects.filter(memberships__user=user, memberships__is_active=True, is_active=True).distinct()
     )
 
 
-def actor_for(user: AbstractBaseUser, administration: Administration | str | None = None) -> Actor:
+def actor_for(user: User, administration: Administration | str | None = None) -> Actor:
     """Build the actor for ``user``; with several administrations the one named must be given."""
     if not user.is_authenticated:
         raise PermissionDenied("Требуется вход в систему.")
@@ -162,14 +162,14 @@ def people_with_role(administration: Administration, role: str) -> list[int]:
     )
 
 
-def api_token_create(*, user: AbstractBaseUser, name: str) -> str:
+def api_token_create(*, user: User, name: str) -> str:
     """Create a token and return its plain value — shown once, stored only as a hash."""
     raw = "otk_" + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, name=name, key_hash=_hash(raw), prefix=raw[4:12])
     return raw
 
 
-def api_token_user(raw: str) -> AbstractBaseUser:
+def api_token_user(raw: str) -> User:
     token = ApiToken.objects.filter(key_hash=_hash(raw), is_active=True).select_related("user").first()
     if token is None or not token.user.is_active:
         raise NotFound("Токен не найден.")
