@@ -26,7 +26,9 @@ def test_demo_loads_an_administration_with_every_role_and_cases_in_many_states()
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {r.value for r in Role}
     states = Counter(Case.objects.values_list("state", flat=True))
-    assert {"triage", "routed", "in_work", "review", "rework", "approved", "interim", "closed", "refused"} <= set(states)
+    assert {"triage", "routed", "in_work", "review", "rework", "approved", "interim", "closed", "refused"} <= set(
+        states
+    )
     assert Message.objects.filter(status=Message.Status.NEW).count() >= 8
     assert Message.objects.count() >= 30
     # Every case was made through the actions: it has a detection event by the curator.
@@ -53,7 +55,10 @@ def test_serve_starts_web_worker_and_beat_and_ctrl_c_stops_them_all(tmp_path: Pa
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "otklik.cli", "serve", "--port", str(port), "--no-fakes"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 90
@@ -66,7 +71,10 @@ def test_serve_starts_web_worker_and_beat_and_ctrl_c_stops_them_all(tmp_path: Pa
             except OSError:
                 time.sleep(0.5)
         assert status == 200
-        children = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()]
+        children = [
+            int(p)
+            for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        ]
         assert len(children) == 3  # web, worker, beat
         os.killpg(proc.pid, signal.SIGINT)
         out = proc.communicate(timeout=60)[0].decode()

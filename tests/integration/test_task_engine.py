@@ -44,12 +44,32 @@ def test_worker_executes_a_task_sent_through_the_broker(tmp_path: Path) -> None:
     url = _broker_url(tmp_path)
     _require_reachable(url)
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = dict(os.environ, OTKLIK_BROKER_URL=url, DJANGO_SETTINGS_MODULE="config.settings.test",
-               OTKLIK_DATA_DIR=str(tmp_path), OTKLIK_CELERY_EAGER="0")
+    env = dict(
+        os.environ,
+        OTKLIK_BROKER_URL=url,
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        OTKLIK_DATA_DIR=str(tmp_path),
+        OTKLIK_CELERY_EAGER="0",
+    )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue,
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         sender = Celery("sender", broker=url)
