@@ -1,12 +1,50 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from .views import cases, curator, executor, head
 
 app_name = "web"
 
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.home, name="home"),
+    path("", head.home, name="home"),
+    path("dashboard/", head.dashboard, name="dashboard"),
+    # curator
+    path("inbox/", curator.inbox, name="inbox"),
+    path("inbox/new/", curator.message_new, name="message_new"),
+    path("inbox/<int:message_id>/", curator.message_detail, name="message"),
+    path("inbox/<int:message_id>/detect/", curator.message_detect, name="message_detect"),
+    path("inbox/<int:message_id>/refuse/", curator.message_refuse, name="message_refuse"),
+    path("inbox/<int:message_id>/attach/", curator.message_attach, name="message_attach"),
+    path("inbox/<int:message_id>/dismiss/", curator.message_dismiss, name="message_dismiss"),
+    path("review/", curator.review_queue, name="review"),
+    path("board/", curator.board, name="board"),
+    # executors
+    path("my/", executor.my_cases, name="my_cases"),
+    # the case page and its actions
+    path("cases/<int:case_id>/", cases.case_detail, name="case"),
+    path("cases/<int:case_id>/triage/", cases.case_triage, name="case_triage"),
+    path("cases/<int:case_id>/route/", cases.case_route, name="case_route"),
+    path("cases/<int:case_id>/refuse/", cases.case_refuse, name="case_refuse"),
+    path("cases/<int:case_id>/approve/", cases.case_approve, name="case_approve"),
+    path("cases/<int:case_id>/return-draft/", cases.case_return_draft, name="case_return_draft"),
+    path("cases/<int:case_id>/accept/", cases.case_accept, name="case_accept"),
+    path("cases/<int:case_id>/return/", cases.case_return, name="case_return"),
+    path("cases/<int:case_id>/contribute/", cases.case_contribute, name="case_contribute"),
+    path("cases/<int:case_id>/draft/", cases.case_submit_draft, name="case_draft"),
+    path("cases/<int:case_id>/resubmit/", cases.case_resubmit, name="case_resubmit"),
+    path("cases/<int:case_id>/publish/", cases.case_publish, name="case_publish"),
+    path(
+        "cases/<int:case_id>/publications/<int:publication_id>/retry/",
+        cases.publication_retry,
+        name="publication_retry",
+    ),
+    path("cases/<int:case_id>/upload/", cases.case_upload, name="case_upload"),
+    path("cases/<int:case_id>/comment/", cases.case_comment, name="case_comment"),
+    path("cases/<int:case_id>/attachments/<int:attachment_id>/", cases.attachment_file, name="attachment"),
 ]

@@ -1,0 +1,137 @@
+"""Forms of the web UI. They check the shape of the input; business rules stay in the actions,
+whose Russian messages the views show as they are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from otklik.domain.networks import NETWORK_CHOICES
+from otklik.domain.workflow import DRAFT_KIND_TITLES, IMPORTANCE_TITLES
+from otklik.organization.models import Administration, Department, Place, Topic
+
+IMPORTANCE_CHOICES = [(k.value, _(v)) for k, v in IMPORTANCE_TITLES.items()]
+DRAFT_KIND_CHOICES = [(k.value, _(v)) for k, v in DRAFT_KIND_TITLES.items()]
+LOCAL_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"]
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A ``datetime-local`` input read in the current (the administration's) time zone."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", LOCAL_INPUT)
+        super().__init__(**kwargs)
+
+
+class ManualMessageForm(forms.Form):
+    network = forms.ChoiceField(label=_("Сеть"), choices=NETWORK_CHOICES, initial="other")
+    author_name = forms.CharField(label=_("Автор"), max_length=255, required=False)
+    url = forms.URLField(label=_("Ссылка на оригинал"), max_length=1000, required=False, assume_scheme="https")
+    published_at = LocalDateTimeField(label=_("Опубликовано"), required=False)
+    text = forms.CharField(label=_("Текст сообщения"), widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class TriageFieldsForm(forms.Form):
+    """П.8: topic(s), place, importance, an optional shortened deadline, significance (П.23)."""
+
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Тематика"),
+        queryset=Topic.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    place = forms.ModelChoiceField(label=_("Место"), queryset=Place.objects.none(), required=False)
+    importance = forms.ChoiceField(label=_("Важность"), choices=IMPORTANCE_CHOICES, initial="normal")
+    shortened_deadline = LocalDateTimeField(label=_("Сокращённый срок ответа (п. 8)"), required=False)
+    significant = forms.BooleanField(label=_("Социально значимое — доложить Главе (п. 23)"), required=False)
+
+    def __init__(self, *args: Any, administration: Administration, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = Topic.objects.filter(administration=administration, is_active=True)  # type: ignore[attr-defined]
+        self.fields["place"].queryset = Place.objects.filter(administration=administration).select_related("parent")  # type: ignore[attr-defined]
+
+
+class DetectForm(TriageFieldsForm):
+    """The inbox decision "needs a response": triage, optionally a repeat (П.17), and routing."""
+
+    summary = forms.CharField(label=_("Суть"), max_length=500, required=False)
+    repeat_of = forms.IntegerField(label=_("Повтор обращения №"), required=False, min_value=1)
+    comment = forms.CharField(
+        label=_("Комментарий для подразделений"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(label=_("Основание (п. 19)"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AttachToCaseForm(forms.Form):
+    case_number = forms.IntegerField(label=_("Номер открытого обращения"), min_value=1)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Причина"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ContributionForm(forms.Form):
+    text = forms.CharField(label=_("Информация для общего ответа (п. 16)"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class DraftForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Вид"), choices=DRAFT_KIND_CHOICES, initial="answer")
+    text = forms.CharField(label=_("Текст ответа"), widget=forms.Textarea(attrs={"rows": 8}))
+    measures_taken = forms.CharField(
+        label=_("Принятые меры (п. 17)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ResubmitForm(forms.Form):
+    text = forms.CharField(label=_("Текст ответа"), widget=forms.Textarea(attrs={"rows": 8}))
+    measures_taken = forms.CharField(
+        label=_("Принятые меры (п. 17)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReviewReturnForm(forms.Form):
+    comment = forms.CharField(label=_("Замечания"), widget=forms.Textarea(attrs={"rows": 3}))
+    draft_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class PublishForm(forms.Form):
+    url = forms.URLField(label=_("Ссылка на размещённый ответ"), max_length=1000, assume_scheme="https")
+    external_id = forms.CharField(label=_("Идентификатор в сети"), max_length=255, required=False)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=_("Комментарий"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Фото или видео"))
+
+
+def parse_route(data: Any, administration: Administration) -> list[int]:
+    """Departments and their order (П.16) from ``departments`` checkboxes and ``order_<id>`` fields.
+
+    Unnumbered departments follow the numbered ones in the order they were listed; the last one
+    drafts the joint answer.
+    """
+    valid = set(Department.objects.filter(administration=administration, is_active=True).values_list("pk", flat=True))
+    chosen: list[tuple[float, int, int]] = []
+    for position, raw in enumerate(data.getlist("departments")):
+        try:
+            dept_id = int(raw)
+        except (TypeError, ValueError):
+            continue
+        if dept_id not in valid or any(c[2] == dept_id for c in chosen):
+            continue
+        try:
+            order = float(data.get(f"order_{dept_id}") or "inf")
+        except ValueError:
+            order = float("inf")
+        chosen.append((order, position, dept_id))
+    return [dept_id for _o, _p, dept_id in sorted(chosen)]
