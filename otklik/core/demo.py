@@ -509,11 +509,16 @@ def seed_messages(demo: Demo, *, now: dt.datetime | None = None) -> int:
     created = 0
     for i, (src, author, text, topic, place, depts, scenario) in enumerate(MESSAGES):
         source = demo.sources[src]
-        # Ages in working hours before now: closed cases spread over the last five weeks.
-        age = {"closed": rng.uniform(10, 200), "closed_late": rng.uniform(20, 150), "new": rng.uniform(0.05, 2)}.get(
-            scenario, rng.uniform(2.5, 8)
-        )
-        start = min(cal.subtract(now, dt.timedelta(hours=age)), now - dt.timedelta(minutes=5))
+        # Ages in working hours before now: closed cases spread over the last five weeks; of the
+        # cases still in work, half are fresh (their stage deadlines still ahead, whatever the
+        # time of day `make run` happens at) and half are older (the board shows them overdue).
+        if scenario == "new":
+            start = now - dt.timedelta(minutes=rng.uniform(1, 40))
+        else:
+            age = {"closed": rng.uniform(10, 200), "closed_late": rng.uniform(20, 150)}.get(
+                scenario, rng.uniform(0.15, 0.4) if i % 2 == 0 else rng.uniform(2.5, 8)
+            )
+            start = min(cal.subtract(now, dt.timedelta(hours=age)), now - dt.timedelta(minutes=5))
         ext = f"demo-{src}-{i + 1}"
         item = IncomingMessage(
             network=source.network,
