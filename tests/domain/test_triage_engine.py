@@ -193,9 +193,10 @@ def test_batch_writes_one_line_per_input_and_reports_bad_lines(triager: Triager)
     assert rows[1] == {"line": 2, "error": rows[1]["error"]}
     assert rows[2]["repeat_of"] == 1
     assert set(rows[0]) == {
-        "id", "topic", "topic_candidates", "places", "importance", "screen", "repeat_of",
-        "significant",
+        "id", "topic", "topic_name", "topic_id", "topic_candidates", "places", "importance", "screen",
+        "repeat_of", "repeat_of_number", "repeat_reasons", "significant", "significance_reasons", "engine",
     }  # fmt: skip
+    assert rows[2]["repeat_of_number"] is None and rows[2]["repeat_reasons"]
 
 
 def test_model_trains_saves_loads_and_combines(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -208,3 +209,55 @@ def test_model_trains_saves_loads_and_combines(tmp_path) -> None:  # type: ignor
     model = TopicModel.load(path)
     assert model.predict_proba("воды нет")["вода"] > 0.5
     assert Triager.default(model=path).analyze("опять воды нет в кране").topic == "вода"
+
+
+def test_rubric_keywords_typed_as_word_equals_weight() -> None:
+    from otklik.triage.engine.rubric import parse_keywords
+
+    assert parse_keywords("отопление=3, батарея=2,5;котельная\nтепло=x, =4, мусор=0") == {
+        "отопление": 3.0,
+        "батарея": 2.5,
+        "котельная": 2.0,
+        "тепло": 2.0,
+    }
+    rubric = Rubric.from_records([{"code": "heat", "name": "Тепло", "keywords": "котельная=1, батарея=5"}])
+    assert rubric.topics["heat"].keywords == {"котельная": 1.0, "батарея": 5.0}
+
+
+def test_topics_without_keywords_inherit_the_shipped_ones() -> None:
+    rubric = Rubric.from_records(
+        [
+            {"code": "zhkh", "name": "ЖКХ", "keywords": ""},  # the shipped ЖКХ group
+            {"code": "roads", "name": "Дорожное хозяйство"},  # the shipped code
+            {"code": "bridges", "name": "Мосты"},  # nothing to inherit
+        ],
+        inherit=Rubric.default(),
+    )
+    assert {"отопление", "вода", "свет"} <= set(rubric.topics["zhkh"].keywords)
+    assert rubric.topics["roads"].keywords == Rubric.default().topics["roads"].keywords
+    assert rubric.topics["bridges"].keywords == {}
+    res = Triager(rubric=rubric).analyze("Третий день нет воды")
+    assert (res.topic, res.topic_name) == ("zhkh", "ЖКХ")
+    assert Triager(rubric=rubric).analyze("Добрый день").topic_name == "Прочее"
+
+
+def test_repeat_index_forgets_and_replaces_cases() -> None:
+    index = RepeatIndex(use_vectors=False)
+    index.add(1, "В Широкой нет воды, водовоз не приезжает", place="Широкая")
+    index.add(2, "Яма на дороге в Батакан", place="Батакан")
+    assert index.find("В Широкой нет воды! Водовоз не приезжает", place="Широкая").case_id == 1
+    index.add(1, "В Широкой нет воды, водовоз не приезжает", place="Ушмун")  # the curator fixed the place
+    assert index.find("В Широкой нет воды! Водовоз не приезжает", place="Широкая") is None
+    assert index.remove(2) and not index.remove(2)
+    assert (len(index), index.dead, 2 in index, 1 in index) == (1, 2, False, True)
+
+
+def test_streets_of_the_same_name_in_two_villages_are_both_reported() -> None:
+    gaz = Gazetteer.from_records(
+        [
+            {"name": "Ленина", "kind": "street", "parent": "Газимурский Завод"},
+            {"name": "Ленина", "kind": "street", "parent": "Трубачево"},
+        ]
+    )
+    found = gaz.find(analyze_text("На улице Ленина темно"))
+    assert sorted(p.parent for p in found) == ["Газимурский Завод", "Трубачево"]

@@ -10,6 +10,7 @@ from .batch import run_jsonl, train_jsonl
 from .gazetteer import Gazetteer, PlaceMatch, PlaceRecord
 from .importance import Importance
 from .model import TopicModel
+from .output import ENGINE_VERSION, LineRef, Refs, triage_row
 from .repeats import RepeatIndex, RepeatMatch
 from .rubric import Rubric, Topic, TopicScore
 from .screen import Screen, ScreenLexicon, ScreenResult
@@ -17,10 +18,13 @@ from .spikes import SpikeAlert, SpikeDetector
 from .triager import TriageConfig, Triager, TriageResult
 
 __all__ = [
+    "ENGINE_VERSION",
     "Gazetteer",
     "Importance",
+    "LineRef",
     "PlaceMatch",
     "PlaceRecord",
+    "Refs",
     "RepeatIndex",
     "RepeatMatch",
     "Rubric",
@@ -37,4 +41,5 @@ __all__ = [
     "Triager",
     "run_jsonl",
     "train_jsonl",
+    "triage_row",
 ]

@@ -2,6 +2,7 @@
 
 Input lines: ``{"id", "text", "source"?, "author"?, "published_at"?}``. One output line per
 input line; a bad line gets ``{"line": N, "error": "..."}`` and the rest are still processed.
+The output shape is ``output.triage_row`` (the same as ``Message.triage``) with ``"id"`` first.
 ``repeat_of`` is computed among the earlier lines of the same input (and against ``index`` if
 given, e.g. pre-filled with the database's earlier cases).
 """
@@ -13,11 +14,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from .model import TopicModel
+from .output import ENGINE_VERSION, LineRef, Refs, triage_row
 from .repeats import RepeatIndex
 from .triager import Triager
+
+
+class Writer(Protocol):
+    def write(self, text: str, /) -> Any: ...
 
 
 @dataclass(slots=True)
@@ -41,8 +47,18 @@ def _opt_str(rec: dict[str, Any], key: str) -> str | None:
 
 
 def triage_lines(
-    lines: Iterable[str], triager: Triager, *, index: RepeatIndex | None = None
+    lines: Iterable[str],
+    triager: Triager,
+    *,
+    index: RepeatIndex | None = None,
+    refs: Refs | None = None,
+    engine: str = ENGINE_VERSION,
 ) -> Iterator[dict[str, Any]]:
+    """One output row per non-empty line: ``{"id", **triage_row}`` or ``{"line", "error"}``.
+
+    ``index`` may hold stored cases (keys: case ids, resolved to numbers by ``refs``); earlier
+    lines of this input are added to it as ``LineRef`` keys and reported by their own id.
+    """
     index = index if index is not None else RepeatIndex()
     for n, line in enumerate(lines, start=1):
         if not line.strip():
@@ -64,23 +80,23 @@ def triage_lines(
             yield {"line": n, "error": str(exc)}
             continue
         place_names = [p.name for p in res.places]
-        match = index.find(text, author, place_names, exclude=rec.get("id"))
-        index.add(rec.get("id", n), text, author, place_names, at)
-        yield {
-            "id": rec.get("id"),
-            "topic": res.topic,
-            "topic_candidates": [{"topic": c.topic, "score": c.score} for c in res.topic_candidates],
-            "places": [{"name": p.name, "kind": p.kind} for p in res.places],
-            "importance": {"level": res.importance.level, "reasons": list(res.importance.reasons)},
-            "screen": {"processable": res.screen.processable, "reasons": list(res.screen.reasons)},
-            "repeat_of": match.case_id if match else None,
-            "significant": res.significant,
-        }
+        line_id = rec.get("id") if rec.get("id") is not None else n
+        match = index.find(text, author, place_names, lemmas=res.content_lemmas)
+        index.add(LineRef(line_id), text, author, place_names, at)
+        yield {"id": rec.get("id"), **triage_row(res, repeat=match, refs=refs, engine=engine)}
 
 
-def run_jsonl(lines: Iterable[str], out: TextIO, triager: Triager, *, index: RepeatIndex | None = None) -> BatchStats:
+def run_jsonl(
+    lines: Iterable[str],
+    out: Writer,
+    triager: Triager,
+    *,
+    index: RepeatIndex | None = None,
+    refs: Refs | None = None,
+    engine: str = ENGINE_VERSION,
+) -> BatchStats:
     stats = BatchStats()
-    for row in triage_lines(lines, triager, index=index):
+    for row in triage_lines(lines, triager, index=index, refs=refs, engine=engine):
         stats.total += 1
         if "error" in row:
             stats.errors += 1

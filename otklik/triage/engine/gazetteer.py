@@ -139,7 +139,7 @@ class Gazetteer:
 
     def find(self, doc: Doc, *, ner: bool = False) -> list[PlaceMatch]:
         toks = doc.tokens
-        found: dict[str, PlaceMatch] = {}
+        found: dict[tuple[str, str], PlaceMatch] = {}  # (name, parent): two villages may share a street name
         covered: set[int] = set()
         for i, tok in enumerate(toks):
             low = tok.lower
@@ -158,11 +158,11 @@ class Gazetteer:
                         self._token_matches(toks[i + j].lower, parts[j][0], parts[j][1]) for j in range(n)
                     ) and self._accept(toks, i, n, rec):
                         matched = " ".join(t.text for t in toks[i : i + n])
-                        found.setdefault(rec.name, PlaceMatch(rec.name, rec.kind, matched, rec.parent))
+                        found.setdefault((rec.name, rec.parent), PlaceMatch(rec.name, rec.kind, matched, rec.parent))
                         covered.update(range(tok.start, toks[i + n - 1].stop))
         places = list(found.values())
         if ner:
-            places.extend(self._ner_places(doc, covered, set(found)))
+            places.extend(self._ner_places(doc, covered, {name for name, _ in found}))
         return places
 
     def _ner_places(self, doc: Doc, covered: set[int], known: set[str]) -> list[PlaceMatch]:

@@ -65,11 +65,23 @@ class TopicModel:
         return self.predict_proba_lemmas(lemma_string(text))
 
     def save(self, path: str | Path) -> None:
+        """Write atomically: a temporary file in the same directory, then ``os.replace``, so a
+        worker loading the model meanwhile sees the old file or the new one, never half of one."""
+        import os
+        import tempfile
+
         import joblib
 
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"version": FORMAT_VERSION, "pipeline": self.pipeline, "labels": self.labels}, p)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                joblib.dump({"version": FORMAT_VERSION, "pipeline": self.pipeline, "labels": self.labels}, fh)
+            os.replace(tmp, p)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: str | Path) -> TopicModel:

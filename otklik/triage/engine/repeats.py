@@ -17,6 +17,7 @@ with ``add``; ``find`` answers in a few milliseconds against 100 000 cases.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ class RepeatIndex:
         min_df_cap: int = 300,
         use_vectors: bool = True,
         recent_per_key: int = 200,
+        vector_cache_size: int = 50_000,
     ) -> None:
         self.threshold = threshold
         self.max_candidates = max_candidates
@@ -72,9 +74,32 @@ class RepeatIndex:
         self._by_place: dict[str, list[int]] = {}
         self._vec_cache: dict[str, Any] = {}
         self._navec: Any = None
+        self.vector_cache_size = vector_cache_size
+        self._idf_cache: dict[int, float] = {}
+        self._set_weight: dict[int, float] = {}
+        self._weights_n = 0
+        self._slot_vec: dict[int, Any] = {}  # slot -> unit mean vector (a slot's words never change)
+        self._slot: dict[Any, int] = {}  # case id -> its live slot
+        self._dead: set[int] = set()  # slots of removed (or replaced) cases
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._ids) - len(self._dead)
+
+    def __contains__(self, case_id: Any) -> bool:
+        return case_id in self._slot
+
+    @property
+    def dead(self) -> int:
+        """Slots left by removed or replaced cases (rebuild the index when there are many)."""
+        return len(self._dead)
+
+    def remove(self, case_id: Any) -> bool:
+        """Forget a case (its slot stays in the postings, skipped); True if it was there."""
+        n = self._slot.pop(case_id, None)
+        if n is None:
+            return False
+        self._dead.add(n)
+        return True
 
     # ------------------------------------------------------------------ build
     def _lemma_ids(self, text: str, *, grow: bool) -> frozenset[int]:
@@ -93,9 +118,9 @@ class RepeatIndex:
             ids.add(wid)
         return frozenset(ids)
 
-    def _lemma_ids_query(self, text: str) -> tuple[frozenset[int], list[str]]:
+    def _lemma_ids_query(self, text: str, lemmas: Iterable[str] | None = None) -> tuple[frozenset[int], list[str]]:
         known, unknown = set(), []
-        for lem in analyze_text(text).content_lemmas():
+        for lem in analyze_text(text).content_lemmas() if lemmas is None else lemmas:
             if lem.isdigit():
                 continue
             wid = self._vocab.get(lem)
@@ -113,7 +138,9 @@ class RepeatIndex:
         place: str | Iterable[str] | None = None,
         at: datetime | None = None,
     ) -> None:
+        self.remove(case_id)  # adding a known case again replaces it (e.g. its place was changed)
         n = len(self._ids)
+        self._slot[case_id] = n
         lemma_ids = self._lemma_ids(text, grow=True)
         for wid in lemma_ids:
             self._postings[wid].append(n)
@@ -130,8 +157,35 @@ class RepeatIndex:
             self._by_place.setdefault(p, []).append(n)
 
     # ------------------------------------------------------------------ query
+    def _fresh_weights(self) -> None:
+        """IDF depends on the number of slots: the caches hold while no case is added."""
+        if self._weights_n != len(self._ids):
+            self._weights_n = len(self._ids)
+            self._idf_cache.clear()
+            self._set_weight.clear()
+
     def _idf(self, wid: int) -> float:
-        return math.log((len(self._ids) + 1) / (len(self._postings[wid]) + 1)) + 1.0
+        w = self._idf_cache.get(wid)
+        if w is None:
+            w = math.log((len(self._ids) + 1) / (len(self._postings[wid]) + 1)) + 1.0
+            self._idf_cache[wid] = w
+        return w
+
+    def _slot_weight(self, n: int) -> float:
+        w = self._set_weight.get(n)
+        if w is None:
+            w = sum(self._idf(x) for x in self._sets[n])
+            self._set_weight[n] = w
+        return w
+
+    def _slot_vector(self, n: int) -> Any:
+        if n in self._slot_vec:
+            return self._slot_vec[n]
+        if len(self._slot_vec) >= self.vector_cache_size:
+            self._slot_vec.clear()
+        v = self._vector(self._words[w] for w in self._sets[n])
+        self._slot_vec[n] = v
+        return v
 
     def _vector(self, words: Iterable[str]) -> Any:
         import numpy as np
@@ -162,10 +216,13 @@ class RepeatIndex:
         at: datetime | None = None,
         *,
         exclude: Any = None,
+        lemmas: Iterable[str] | None = None,
     ) -> RepeatMatch | None:
-        if not self._ids:
+        """The best earlier case for ``text`` (``lemmas``: its content lemmas, if already known)."""
+        if len(self) == 0:
             return None
-        q, unknown = self._lemma_ids_query(text)
+        self._fresh_weights()
+        q, unknown = self._lemma_ids_query(text, lemmas)
         a = (author or "").strip().lower()
         places = _norm_places(place)
         max_df = max(self.min_df_cap, int(self.max_df_ratio * len(self._ids)))
@@ -183,11 +240,16 @@ class RepeatIndex:
                     acc[n] = acc.get(n, 0.0) + 0.5
         if not acc:
             return None
-        if at is not None:
-            acc = {n: s for n, s in acc.items() if self._at[n] is None or self._at[n] <= at}
-        if exclude is not None:
-            acc = {n: s for n, s in acc.items() if self._ids[n] != exclude}
-        top = sorted(acc.items(), key=lambda kv: -kv[1])[: self.max_candidates]
+        dead, ats, ids = self._dead, self._at, self._ids
+        if dead or at is not None or exclude is not None:
+            acc = {
+                n: s
+                for n, s in acc.items()
+                if n not in dead
+                and (at is None or ats[n] is None or ats[n] <= at)  # type: ignore[operator]
+                and (exclude is None or ids[n] != exclude)
+            }
+        top = heapq.nlargest(self.max_candidates, acc.items(), key=lambda kv: kv[1])
         q_weight = sum(self._idf(w) for w in q) + len(unknown) * (math.log(len(self._ids) + 1) + 1)
         qvec = None
         if self.use_vectors:
@@ -200,11 +262,11 @@ class RepeatIndex:
             s = self._sets[n]
             inter = q & s
             inter_w = sum(self._idf(w) for w in inter)
-            union_w = q_weight + sum(self._idf(w) for w in s) - inter_w
+            union_w = q_weight + self._slot_weight(n) - inter_w
             jac = inter_w / union_w if union_w else 0.0
             cos = 0.0
             if qvec is not None:
-                cvec = self._vector(self._words[w] for w in s)
+                cvec = self._slot_vector(n)
                 if cvec is not None:
                     cos = float(qvec @ cvec)
             cos_adj = max(0.0, (cos - 0.5) / 0.5)

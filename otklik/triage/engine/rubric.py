@@ -8,6 +8,7 @@ lemmatised on load, so a curator may type any form ("батареи", "улич�
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -55,28 +56,40 @@ class Rubric:
 
     # ----------------------------------------------------------------- loading
     @classmethod
-    def from_records(cls, records: Iterable[Mapping[str, Any]]) -> Rubric:
+    def from_records(cls, records: Iterable[Mapping[str, Any]], *, inherit: Rubric | None = None) -> Rubric:
         """Build from dicts ``{code, name, keywords, group?}``.
 
         ``keywords`` is a mapping word -> weight, or a list of words (weight 2 each), or a string
-        of words separated by commas/new lines (how a curator types them into a form).
+        of words separated by commas/new lines, each optionally ``word=weight`` (how a curator
+        types them into a form: ``"отопление=3, батарея=2, котельная"``).
+
+        With ``inherit`` (e.g. ``Rubric.default()``), a topic without keywords takes those of the
+        inherited topic with the same code, or else of the inherited topics whose name or group
+        equals its name or code (an administration's «ЖКХ» gets the shipped ЖКХ sub-topics' words).
         """
         topics = []
         for rec in records:
-            kw = rec.get("keywords") or {}
-            if isinstance(kw, str):
-                kw = [w.strip() for w in kw.replace("\n", ",").split(",") if w.strip()]
-            if not isinstance(kw, Mapping):
-                kw = {str(w): 2.0 for w in kw}
-            topics.append(
-                Topic(
-                    code=str(rec["code"]),
-                    name=str(rec.get("name") or rec["code"]),
-                    keywords={str(k): float(v) for k, v in kw.items()},
-                    group=str(rec.get("group") or ""),
-                )
-            )
+            code = str(rec["code"])
+            name = str(rec.get("name") or code)
+            keywords = parse_keywords(rec.get("keywords"))
+            if not keywords and inherit is not None:
+                keywords = inherit.keywords_like(code, name)
+            topics.append(Topic(code=code, name=name, keywords=keywords, group=str(rec.get("group") or "")))
         return cls(topics)
+
+    def keywords_like(self, code: str, name: str) -> dict[str, float]:
+        """Keywords of this rubric's topic ``code``, or of the topics named/grouped as ``name``."""
+        if code in self.topics:
+            return dict(self.topics[code].keywords)
+        keys = {code.casefold(), name.casefold()}
+        out: dict[str, float] = {}
+        for t in self.topics.values():
+            if t.code == self.fallback:
+                continue
+            if t.name.casefold() in keys or (t.group and t.group.casefold() in keys):
+                for word, weight in t.keywords.items():
+                    out[word] = max(weight, out.get(word, 0.0))
+        return out
 
     @classmethod
     def from_file(cls, path: str | Path) -> Rubric:
@@ -134,4 +147,39 @@ class Rubric:
 
     def name(self, code: str) -> str:
         t = self.topics.get(code)
-        return t.name if t else code
+        if t is not None:
+            return t.name
+        return FALLBACK_NAME if code == self.fallback else code
+
+
+FALLBACK_NAME = "Прочее"
+
+
+def parse_keywords(value: Any) -> dict[str, float]:
+    """Keywords as a mapping, a list of words (weight 2), or ``"word=weight, word"`` text."""
+    if not value:
+        return {}
+    if isinstance(value, Mapping):
+        return {str(k).strip(): float(v) for k, v in value.items() if str(k).strip()}
+    if isinstance(value, str):
+        value = _DECIMAL_COMMA.sub(r"\1.\2", value)  # "батарея=2,5" is a weight of 2.5
+        items: list[Any] = value.replace("\n", ",").replace(";", ",").split(",")
+    else:
+        items = list(value)
+    out: dict[str, float] = {}
+    for item in items:
+        word, _, weight = str(item).partition("=")
+        word = word.strip()
+        if not word:
+            continue
+        try:
+            w = float(weight.strip().replace(",", ".")) if weight.strip() else DEFAULT_WEIGHT
+        except ValueError:
+            w = DEFAULT_WEIGHT
+        if w > 0:
+            out[word] = w
+    return out
+
+
+DEFAULT_WEIGHT = 2.0
+_DECIMAL_COMMA = re.compile(r"(=\s*\d+),(\d+)(?!\s*=)")

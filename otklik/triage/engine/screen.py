@@ -65,7 +65,8 @@ class ScreenLexicon:
         keys = (
             "obscene_roots obscene_words whitelist insults_strong insults_weak targets threat_words threat_phrases"
         ).split()
-        return cls(**{k: list(data.get(k, [])) for k in keys})
+        values: dict[str, Any] = {k: list(data.get(k, [])) for k in keys}
+        return cls(**values)
 
     @classmethod
     def from_file(cls, path: str | Path) -> ScreenLexicon:

@@ -8,6 +8,7 @@ and ``w = TriageConfig.model_weight`` (0.6). When no keyword matched, the model 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +40,8 @@ class TriageResult:
     screen: ScreenResult
     significant: bool
     significance_reasons: tuple[str, ...] = field(default=())
+    topic_names: Mapping[str, str] = field(default_factory=dict)  # code -> name, per candidate
+    content_lemmas: tuple[str, ...] = ()  # for RepeatIndex.find(..., lemmas=) without re-tokenising
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -108,7 +111,8 @@ class Triager:
     ) -> TriageResult:
         doc = analyze_text(text or "")
         rules = self.rubric.score(doc, top=self.config.top_topics if self.model is None else 50)
-        candidates = self._topics(doc.content_lemmas(), rules)
+        content = doc.content_lemmas()
+        candidates = self._topics(content, rules)
         topic = candidates[0].topic
         places = self.gazetteer.find(doc, ner=self.config.ner)
         importance = assess(
@@ -137,4 +141,6 @@ class Triager:
             screen=screen,
             significant=bool(sig),
             significance_reasons=tuple(sig),
+            topic_names={c.topic: self.rubric.name(c.topic) for c in candidates},
+            content_lemmas=tuple(content),
         )
