@@ -33,7 +33,7 @@ from otklik.domain.workflow import (
     state_after_publication,
 )
 from otklik.inbox.models import Message
-from otklik.organization.models import Department, Membership, Place, Role, Topic
+from otklik.organization.models import Administration, Department, Membership, Place, Role, Topic
 from otklik.organization.services import Actor, substitute_for
 from otklik.sla import services as sla
 from otklik.sla.models import Stage
@@ -72,8 +72,31 @@ def _now(now: dt.datetime | None) -> dt.datetime:
 
 
 def _lock(case: Case) -> Case:
-    """Lock the case row for the rest of the transaction and return it fresh from the database."""
-    return Case.objects.select_for_update().select_related("administration").get(pk=case.pk)
+    """Lock the case row for the rest of the transaction and return it fresh from the database.
+
+    Only the case row (``of=("self",)``): without it PostgreSQL would also lock the joined
+    administration row, and every action of the administration would wait for every other.
+    """
+    return Case.objects.select_for_update(of=("self",)).select_related("administration").get(pk=case.pk)
+
+
+#: What the person tried to do, for the 409 message: «Нельзя согласовать проект: …».
+ACTION_VERBS: dict[str, str] = {
+    "triage": "изменить тематику, место или важность",
+    "route": "направить в подразделения",
+    "refuse": "отказать в обработке (п. 19)",
+    "attach_message": "добавить сообщение к обращению",
+    "accept": "принять обращение в работу",
+    "return": "вернуть обращение куратору",
+    "contribute": "направить информацию для общего ответа",
+    "submit_draft": "направить проект на согласование",
+    "approve": "согласовать проект",
+    "return_draft": "вернуть проект на доработку",
+    "resubmit": "направить доработанный проект",
+    "publish": "разместить ответ",
+    "publish_failed": "отметить неудачное размещение",
+    "comment": "добавить комментарий",
+}
 
 
 def _check(action: Action, case: Case) -> None:
@@ -81,7 +104,7 @@ def _check(action: Action, case: Case) -> None:
         check(action, State(case.state))
     except TransitionError:
         raise IllegalTransition(
-            f"Действие «{ACTION_TITLES.get(action.value, action.value)}» невозможно: "
+            f"Нельзя {ACTION_VERBS.get(action.value, action.value)}: "
             f"обращение № {case.number} в состоянии «{STATE_TITLES[State(case.state)]}».",
             extra={"state": case.state, "action": action.value},
         ) from None
@@ -200,6 +223,9 @@ def _pick_assignee(department: Department, requested: int | None, *, on: dt.date
 
 
 def _case_number(administration_id: int) -> int:
+    """The next case number of the administration. Call inside a transaction: the administration
+    row is locked until it ends, so two detections at once cannot take the same number."""
+    Administration.objects.select_for_update().filter(pk=administration_id).values_list("pk", flat=True).first()
     top = Case.objects.filter(administration_id=administration_id).aggregate(n=Max("number"))["n"]
     return (top or 0) + 1
 

@@ -16,6 +16,7 @@ from otklik.core.models import Undeletable
 from otklik.domain.workflow import (
     DRAFT_KIND_TITLES,
     IMPORTANCE_TITLES,
+    OPEN_STATES,
     STATE_TITLES,
     DraftKind,
     Importance,
@@ -23,9 +24,21 @@ from otklik.domain.workflow import (
 )
 from otklik.organization.models import Administration, Department, Place, Topic
 
+#: States without deadlines; "open" means "not one of these" (matches the partial index below).
+CLOSED_STATES = sorted(s.value for s in set(State) - OPEN_STATES)
+
 STATE_CHOICES = [(s.value, _(t)) for s, t in STATE_TITLES.items()]
 IMPORTANCE_CHOICES = [(i.value, _(t)) for i, t in IMPORTANCE_TITLES.items()]
 DRAFT_KIND_CHOICES = [(k.value, _(t)) for k, t in DRAFT_KIND_TITLES.items()]
+
+
+def search_key(text: str) -> str:
+    """Text folded for case-insensitive search in Russian: lower case, «ё» as «е».
+
+    SQLite's LIKE folds only ASCII letters, so ``icontains`` misses «Труба» for «труба»; searching a
+    stored folded copy with a folded query works the same on SQLite and PostgreSQL.
+    """
+    return text.lower().replace("ё", "е")
 
 
 class Case(Undeletable):
@@ -47,6 +60,7 @@ class Case(Undeletable):
     repeat_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="repeats", verbose_name=_("повтор")
     )
+    search_text = models.TextField(editable=False, blank=True, default="")  # search_key(summary)
     refusal_reason = models.TextField(_("основание отказа (п. 19)"), blank=True)
     closed_at = models.DateTimeField(_("закрыто"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -59,6 +73,14 @@ class Case(Undeletable):
         indexes = [
             models.Index(fields=["administration", "state", "next_deadline_at"], name="case_board"),
             models.Index(fields=["administration", "detected_at"], name="case_period"),
+            # Lists by deadline walk these in order and stop after a page (tests/bench/bench_api.py):
+            # every case, and (partial) the open ones — the board, the overdue list.
+            models.Index(fields=["administration", "next_deadline_at"], name="case_deadline"),
+            models.Index(
+                fields=["administration", "next_deadline_at"],
+                condition=~models.Q(state__in=CLOSED_STATES),
+                name="case_open_deadline",
+            ),
         ]
         ordering = ["-detected_at"]
 
@@ -68,6 +90,14 @@ class Case(Undeletable):
     @property
     def is_open(self) -> bool:
         return self.state not in (State.CLOSED, State.REFUSED)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A derived column, kept in step with the summary whoever writes it.
+        self.search_text = search_key(self.summary)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "summary" in update_fields and "search_text" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "search_text"]
+        super().save(*args, **kwargs)
 
 
 class Assignment(Undeletable):

@@ -10,15 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from otklik.core.errors import NotFound
-from otklik.domain.workflow import OPEN_STATES
 from otklik.inbox.models import Message
 from otklik.organization.services import Actor
 from otklik.sla.models import Stage
 
-from .models import Assignment, Case, CaseEvent, Draft
+from .models import CLOSED_STATES, Assignment, Case, CaseEvent, Draft, search_key
 
 
 def cases_visible_to(actor: Actor) -> QuerySet[Case]:
@@ -53,15 +52,17 @@ def case_list(actor: Actor, f: CaseFilter | None = None, *, order: str = "deadli
     f = f or CaseFilter()
     if f.state:
         qs = qs.filter(state__in=f.state)
-    if f.open_only:
-        qs = qs.filter(state__in=[s.value for s in OPEN_STATES])
+    if f.open_only or f.overdue_at:
+        # Written exactly as the condition of the partial index ``case_open_deadline``, so the
+        # database walks the open cases in deadline order. Overdue cases are open by definition
+        # (closed ones have no deadline).
+        qs = qs.exclude(state__in=CLOSED_STATES)
     if f.department_id:
+        # IN, not a correlated EXISTS: SQLite would probe the assignments once per case.
         qs = qs.filter(
-            Exists(
-                Assignment.objects.filter(case=OuterRef("pk"), department_id=f.department_id).exclude(
-                    status__in=[Assignment.Status.CANCELLED]
-                )
-            )
+            pk__in=Assignment.objects.filter(department_id=f.department_id)
+            .exclude(status=Assignment.Status.CANCELLED)
+            .values("case_id")
         )
     if f.topic_id:
         qs = qs.filter(topics__id=f.topic_id)
@@ -81,10 +82,12 @@ def case_list(actor: Actor, f: CaseFilter | None = None, *, order: str = "deadli
         qs = qs.filter(detected_at__lt=f.detected_to)
     if f.number:
         qs = qs.filter(number=f.number)
-    if f.text:
-        qs = qs.filter(summary__icontains=f.text)
+    if f.text and f.text.strip():
+        qs = qs.filter(search_text__contains=search_key(f.text.strip()))
     if order == "deadline":
-        qs = qs.order_by("next_deadline_at", "-detected_at", "-id")
+        # Cases without a deadline (closed, refused) last on every database: PostgreSQL sorts
+        # NULLs last by default, SQLite first.
+        qs = qs.order_by(F("next_deadline_at").asc(nulls_last=True), "-detected_at", "-id")
     else:
         qs = qs.order_by("-detected_at", "-id")
     return qs.select_related("place").prefetch_related("topics")
