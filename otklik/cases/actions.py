@@ -10,6 +10,7 @@ case's next deadline, and leaves side effects (notifications, publication) to
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ from otklik.sla import services as sla
 from otklik.sla.models import Stage
 
 from .models import Assignment, Attachment, Case, CaseEvent, Draft, Publication
+
+log = logging.getLogger(__name__)
 
 ACTION_TITLES: dict[str, str] = {
     "detect": "Сообщение выявлено, обращение создано",
@@ -141,6 +144,9 @@ def _event(
     )
     event_id = event.pk
     transaction.on_commit(lambda: _after_event(event_id))
+    if action in _LABELLED_ACTIONS:
+        case_id = case.pk
+        transaction.on_commit(lambda: _record_label(case_id))
     return event
 
 
@@ -148,6 +154,20 @@ def _after_event(event_id: int) -> None:
     from otklik.notify.tasks import case_event_created
 
     case_event_created.delay(event_id)
+
+
+#: Curator decisions that the triage adapter learns from (its labels).
+_LABELLED_ACTIONS = frozenset({"detect", "triage", "refuse"})
+
+
+def _record_label(case_id: int) -> None:
+    """Record the curator's decision as a triage label at once (beat also catches up later)."""
+    from otklik.triage.services import record_decision
+
+    try:
+        record_decision(Case.objects.get(pk=case_id))
+    except Exception:  # a label must never undo or break the action that was committed
+        log.exception("could not record the triage label of case %s", case_id)
 
 
 def _refresh_next_deadline(case: Case) -> None:

@@ -189,6 +189,16 @@ def test_curator_decisions_become_labels_idempotently(org: Any, ingest: Any) -> 
     assert (label.chosen_topics, label.chosen_place, label.topic_agreed) == (["zhkh"], "Широкая", True)
 
 
+def test_a_curator_decision_is_labelled_as_soon_as_it_commits(
+    org: Any, ingest: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    (water,) = ingest(org, "В Широкой нет воды третий день")
+    with django_capture_on_commit_callbacks(execute=True):
+        case = detect(org, water, at=T0 + dt.timedelta(minutes=5), topics=("zhkh",), place="shirokaya")
+    label = TriageLabel.objects.get(case=case)
+    assert (label.chosen_topics, label.chosen_place) == (["zhkh"], "Широкая")
+
+
 FERRY = [
     "Паром через Газимур опять не ходит",
     "Паромщик не вышел на смену, люди ждут на берегу",
