@@ -1,17 +1,21 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from otklik.api.api import api
 
 admin.site.site_header = "Отклик — администрирование"
 admin.site.site_title = "Отклик"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("hooks/", include("otklik.sources.urls")),
+    path("sources/", include("otklik.sources.web_urls")),
+    path("reports/", include("otklik.reports.urls")),
+    path("notifications/", include("otklik.notify.urls")),
     path("", include("otklik.web.urls")),
 ]
 if settings.DEBUG:

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "otklik.web.middleware.ActorTimezoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -83,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "otklik.notify.context_processors.notifications",
             ],
         },
     },
@@ -140,10 +142,28 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+if CELERY_BROKER_URL.startswith("sqla+"):
+    # The SQL broker is polled, by default once a second, and with prefetch 1 and acks_late a worker
+    # takes only `concurrency` tasks per poll (~2 tasks/s): the backlog `otklik demo` leaves then
+    # delays source polling by minutes. kombu's SQLAlchemy transport passes broker_transport_options
+    # to create_engine, so the interval cannot be set there; it is a class attribute.
+    from kombu.transport import sqlalchemy as _kombu_sqla
+
+    _kombu_sqla.Transport.polling_interval = 0.2
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sla-sweep": {"task": "otklik.sla.tasks.sweep_breaches", "schedule": 60.0},
     "publish-due": {"task": "otklik.cases.tasks.publish_due", "schedule": 60.0},
+    "poll-sources": {"task": "otklik.sources.tasks.poll_due_sources", "schedule": 30.0},
+    "notify-reminders": {"task": "otklik.notify.tasks.send_reminders", "schedule": 60.0},
+    "notify-escalations": {"task": "otklik.notify.tasks.escalations", "schedule": 60.0},
+    "notify-retry": {"task": "otklik.notify.tasks.retry_failed_deliveries", "schedule": 120.0},
+    "reports-monthly": {"task": "otklik.reports.tasks.monthly_dispatch", "schedule": 3600.0},
+    "triage-labels": {"task": "otklik.triage.tasks.label_decisions", "schedule": 300.0},
+    # 18:30 UTC = 03:30 in Chita (UTC+9): the night of the first customer.
+    "triage-retrain": {"task": "otklik.triage.tasks.retrain_topic_models", "schedule": crontab(hour=18, minute=30)},
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

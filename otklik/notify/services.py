@@ -1,8 +1,299 @@
-"""Who hears about what. Filled in by the notification module (П.22, 23; reminders)."""
+"""Who hears about what, and the delivery machinery (in-app, e-mail, Telegram).
+
+* ``notify(...)`` writes one in-app ``Notification`` per recipient (once per ``dedupe_key``) and a
+  pending ``Delivery`` per extra channel the person chose; the sending happens after commit.
+* ``deliver(delivery_id)`` claims a delivery with a conditional UPDATE (so two workers never send
+  the same one), calls the channel outside any transaction, and records ``sent`` or ``failed``
+  with the next attempt time; ``retry_failed`` is the beat task's body.
+* ``on_case_event(event_id)`` fans a case event out (see ``_RULES``): new assignments to their
+  executors, drafts to the curators, returns to the lead executor, breaches to the responsible
+  person and the curators (within working hours, see ``reminders``), significant cases to the Head
+  at once (П.23).
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from otklik.organization.models import Administration, Membership, Role
+from otklik.organization.services import people_with_role, substitute_for
+
+from .channels import SENDERS, ChannelError
+from .models import Delivery, Notification, NotificationPreference
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+_BACKOFF_MINUTES = (1, 5, 15, 60, 180)
+_STALE_CLAIM = dt.timedelta(minutes=10)
+
+
+# --------------------------------------------------------------------------------------------
+# recipients
+
+
+def curators(administration: Administration) -> list[int]:
+    return people_with_role(administration, Role.CURATOR)
+
+
+def heads(administration: Administration) -> list[int]:
+    return people_with_role(administration, Role.HEAD)
+
+
+def department_people(department_id: int, role: str = Role.EXECUTOR) -> list[int]:
+    return list(
+        Membership.objects.filter(department_id=department_id, role=role, is_active=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def present(user_ids: Iterable[int | None], *, administration: Administration, now: dt.datetime) -> list[int]:
+    """The people who actually get the work: an absent person is replaced by the substitute (П.7.2)."""
+    today = timezone.localtime(now, administration.calendar.tz).date()
+    out: list[int] = []
+    for uid in user_ids:
+        if uid is None:
+            continue
+        who = substitute_for(uid, administration=administration, on=today)
+        if who not in out:
+            out.append(who)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# writing notifications
+
+
+def notify(
+    *,
+    recipients: Iterable[int],
+    title: str,
+    body: str = "",
+    url: str = "",
+    kind: str = Notification.Kind.OTHER,
+    administration: Administration | None = None,
+    case_id: int | None = None,
+    urgent: bool = False,
+    dedupe_key: str = "",
+    attachments: Sequence[str] = (),
+    now: dt.datetime | None = None,
+) -> list[Notification]:
+    """Write the in-app notices and queue the chosen channels; returns the notices created now."""
+    now = now or timezone.now()
+    created: list[Notification] = []
+    ids = list(dict.fromkeys(r for r in recipients if r is not None))
+    if not ids:
+        return created
+    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=ids)}
+    with transaction.atomic():
+        for uid in ids:
+            if dedupe_key and Notification.objects.filter(recipient_id=uid, dedupe_key=dedupe_key).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    notification = Notification.objects.create(
+                        recipient_id=uid,
+                        administration=administration,
+                        kind=kind,
+                        title=title[:255],
+                        body=body,
+                        url=url[:500],
+                        case_id=case_id,
+                        urgent=urgent,
+                        dedupe_key=dedupe_key[:200],
+                        attachments=list(attachments),
+                        created_at=now,
+                    )
+            except IntegrityError:  # a concurrent run wrote it first
+                continue
+            created.append(notification)
+            pref = prefs.get(uid)
+            channels = []
+            if pref is None or pref.email_enabled:
+                channels.append(Delivery.Channel.EMAIL)
+            if pref is not None and pref.telegram_enabled:
+                channels.append(Delivery.Channel.TELEGRAM)
+            for channel in channels:
+                Delivery.objects.create(notification=notification, channel=channel)
+        delivery_ids = list(Delivery.objects.filter(notification__in=created).values_list("pk", flat=True))
+        if delivery_ids:
+            transaction.on_commit(lambda: _enqueue(delivery_ids))
+    return created
+
+
+def _enqueue(delivery_ids: list[int]) -> None:
+    from .tasks import deliver_notifications
+
+    deliver_notifications.delay(delivery_ids)
+
+
+# --------------------------------------------------------------------------------------------
+# delivering
+
+
+def deliver(delivery_id: int, *, now: dt.datetime | None = None) -> str:
+    """Send one delivery if it is due; returns its status afterwards."""
+    now = now or timezone.now()
+    claimable = Q(status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED]) | Q(
+        status=Delivery.Status.SENDING, claimed_at__lt=now - _STALE_CLAIM
+    )
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    claimed = (
+        Delivery.objects.filter(claimable, due, pk=delivery_id, attempts__lt=MAX_ATTEMPTS)
+        .exclude(status=Delivery.Status.SENT)
+        .update(status=Delivery.Status.SENDING, attempts=F("attempts") + 1, claimed_at=now)
+    )
+    delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
+    if not claimed:
+        return delivery.status
+    pref = NotificationPreference.objects.filter(user_id=delivery.notification.recipient_id).first()
+    try:
+        SENDERS[delivery.channel](delivery.notification, pref)
+    except ChannelError as exc:
+        return _failed(delivery, str(exc), now)
+    except Exception as exc:  # a bug in a channel must not lose the notice: record and retry
+        log.exception("delivery %s failed", delivery_id)
+        return _failed(delivery, f"Внутренняя ошибка: {exc}", now)
+    Delivery.objects.filter(pk=delivery_id).update(
+        status=Delivery.Status.SENT, sent_at=now, last_error="", next_attempt_at=None
+    )
+    return Delivery.Status.SENT
+
+
+def _failed(delivery: Delivery, error: str, now: dt.datetime) -> str:
+    attempts = delivery.attempts
+    backoff = _BACKOFF_MINUTES[min(attempts - 1, len(_BACKOFF_MINUTES) - 1)]
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=Delivery.Status.FAILED,
+        last_error=error[:2000],
+        next_attempt_at=now + dt.timedelta(minutes=backoff) if attempts < MAX_ATTEMPTS else None,
+    )
+    return Delivery.Status.FAILED
+
+
+def retry_failed(now: dt.datetime | None = None, *, batch: int = 200) -> int:
+    """Try again the failed deliveries whose time has come (and claims left stale by a crash)."""
+    now = now or timezone.now()
+    ids = list(
+        Delivery.objects.filter(
+            Q(status=Delivery.Status.FAILED, next_attempt_at__lte=now)
+            | Q(status=Delivery.Status.PENDING, created_at__lte=now - dt.timedelta(minutes=2))
+            | Q(status=Delivery.Status.SENDING, claimed_at__lt=now - _STALE_CLAIM),
+            attempts__lt=MAX_ATTEMPTS,
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:batch]
+    )
+    sent = 0
+    for pk in ids:
+        if deliver(pk, now=now) == Delivery.Status.SENT:
+            sent += 1
+    return sent
+
+
+def mark_read(*, user_id: int, notification_ids: Sequence[int] | None = None, now: dt.datetime | None = None) -> int:
+    qs = Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=now or timezone.now())
+
+
+def unread_count(user_id: int) -> int:
+    return Notification.objects.filter(recipient_id=user_id, read_at__isnull=True).count()
+
+
+# --------------------------------------------------------------------------------------------
+# case events
+
+
+def case_url(case: Any) -> str:
+    return f"/cases/{case.pk}/"
+
+
+def _lead_assignee(case: Any) -> list[int]:
+    from otklik.cases.models import Assignment
+
+    lead = (
+        case.assignments.exclude(status__in=[Assignment.Status.RETURNED, Assignment.Status.CANCELLED])
+        .order_by("-order")
+        .first()
+    )
+    if lead is None:
+        return []
+    if lead.assignee_id:
+        return [lead.assignee_id]
+    return department_people(lead.department_id)
 
 
 def on_case_event(event_id: int) -> None:
     """Deliver notifications for a case event; the delivery rules live in this module."""
-    return None
+    from otklik.cases.models import CaseEvent
+
+    event = CaseEvent.objects.select_related("case__administration").filter(pk=event_id).first()
+    if event is None:
+        return
+    case = event.case
+    adm = case.administration
+    now = event.at  # the notice is about that moment (and keeps tests and replays deterministic)
+    payload = event.payload or {}
+    number = case.number
+    url = case_url(case)
+    key = f"event:{event.pk}"
+    recipients: list[int | None] = []
+    title = ""
+    body = case.summary[:300]
+    kind = Notification.Kind.CASE
+
+    if event.action == "route":
+        for dept in payload.get("departments", []):
+            assignee = dept.get("assignee")
+            recipients += [assignee] if assignee else department_people(dept["id"])
+        title = f"Обращение № {number} направлено в ваше подразделение"
+    elif event.action in ("submit_draft", "resubmit"):
+        recipients = list(curators(adm))
+        title = f"Проект ответа по обращению № {number} направлен на согласование"
+    elif event.action == "return_draft":
+        recipients = list(_lead_assignee(case))
+        title = f"Проект ответа по обращению № {number} возвращён на доработку"
+        body = payload.get("comment", "") or body
+    elif event.action == "approve":
+        recipients = list(_lead_assignee(case))
+        title = f"Ответ по обращению № {number} согласован — разместите его"
+    elif event.action == "return":
+        recipients = list(curators(adm))
+        title = f"Обращение № {number} возвращено куратору подразделением «{payload.get('department', '')}»"
+        body = payload.get("reason", "") or body
+    elif event.action == "publish_failed":
+        recipients = list(_lead_assignee(case))
+        title = f"Не удалось автоматически разместить ответ по обращению № {number} — разместите вручную"
+        body = payload.get("error", "") or body
+    elif event.action == "breach":
+        from .reminders import breach_notify
+
+        breach_notify(stage_id=payload.get("stage_id"), now=now)
+    if event.action in ("detect", "triage") or case.significant:
+        from .alerts import alert_significant_case
+
+        alert_significant_case(case, now=now)
+    if not title:
+        return
+    recipients = [r for r in recipients if r != event.actor_id]
+    notify(
+        recipients=present(recipients, administration=adm, now=now),
+        title=title,
+        body=body,
+        url=url,
+        kind=kind,
+        administration=adm,
+        case_id=case.pk,
+        dedupe_key=key,
+        now=now,
+    )
