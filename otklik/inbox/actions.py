@@ -187,4 +187,3 @@ def message_dismiss(*, message: Message, actor_id: int, now: dt.datetime | None 
         locked.dismissed_at = now
         locked.save(update_fields=["status", "dismissed_by", "dismissed_at"])
     return locked
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,8 +44,7 @@ def record_breaches(now: dt.datetime | None = None, *, batch: int = 500) -> int:
                         "responsible_id": stage.responsible_id,
                     },
                 )
-                event_id = event.pk
-                transaction.on_commit(lambda event_id=event_id: _notify(event_id))
+                transaction.on_commit(functools.partial(_notify, event.pk))
                 count += 1
         if len(stages) < batch:
             return count
