@@ -118,6 +118,7 @@ TIME_ZONE = env("TIME_ZONE", "Asia/Chita")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root before collectstatic
 STATICFILES_DIRS = [BASE_DIR / "otklik" / "web" / "vendor"] if (BASE_DIR / "otklik" / "web" / "vendor").exists() else []
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"

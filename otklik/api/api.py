@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Router
+from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
@@ -106,7 +106,7 @@ messages = Router(tags=["Сообщения"])
 
 
 @messages.post("/", response={201: s.IngestOut}, summary="Принять сообщения (из внешней системы мониторинга)")
-def ingest(request: HttpRequest, payload: s.IngestIn) -> tuple[int, dict[str, Any]]:
+def ingest(request: HttpRequest, payload: s.IngestIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     actor.require("curator", "responsible")
     if payload.source_id is not None:
@@ -139,12 +139,15 @@ def ingest(request: HttpRequest, payload: s.IngestIn) -> tuple[int, dict[str, An
         for msg in Message.objects.filter(pk__in=created_ids, external_id__in=list(detected)):
             case = actions.case_detect(message=msg, actor=actor, detected_at=detected[msg.external_id].detected_at)
             cases.append(case.pk)
-    return 201, {
-        "created": created_ids,
-        "duplicates": result.duplicates,
-        "errors": [{"external_id": e, "reason": r} for e, r in result.errors],
-        "cases": cases,
-    }
+    return Status(
+        201,
+        {
+            "created": created_ids,
+            "duplicates": result.duplicates,
+            "errors": [{"external_id": e, "reason": r} for e, r in result.errors],
+            "cases": cases,
+        },
+    )
 
 
 @messages.get("/", response=list[s.MessageOut], summary="Входящие сообщения куратора")
@@ -175,7 +178,7 @@ def detect(request: HttpRequest, message_id: int, payload: s.DetectIn) -> Any:
     )
     if payload.departments:
         case = actions.case_route(case=case, actor=actor, targets=payload.route_targets())
-    return 201, selectors.case_detail(actor, case.pk)
+    return Status(201, selectors.case_detail(actor, case.pk))
 
 
 @messages.post("/{message_id}/refuse", response={201: s.CaseOut}, summary="Не подлежит обработке (п. 19)")
@@ -183,7 +186,7 @@ def refuse_message(request: HttpRequest, message_id: int, payload: s.ReasonIn) -
     actor = _actor(request)
     msg = selectors.message_get(actor, message_id)
     case = actions.message_refuse(message=msg, actor=actor, reason=payload.reason)
-    return 201, selectors.case_detail(actor, case.pk)
+    return Status(201, selectors.case_detail(actor, case.pk))
 
 
 @messages.post("/{message_id}/attach", response=s.CaseOut, summary="Добавить сообщение к обращению")
@@ -275,7 +278,7 @@ def submit_draft(request: HttpRequest, case_id: int, payload: s.DraftIn) -> Any:
         measures_taken=payload.measures_taken,
         attachment_ids=payload.attachment_ids,
     )
-    return 201, selectors.case_detail(actor, case_id)
+    return Status(201, selectors.case_detail(actor, case_id))
 
 
 @cases.post("/{case_id}/resubmit", response=s.CaseOut, summary="Направить доработанный проект (п. 13)")
@@ -315,7 +318,7 @@ def publish(request: HttpRequest, case_id: int, payload: s.PublishIn) -> Any:
 @cases.post("/{case_id}/comments", response={201: s.EventOut}, summary="Комментарий в журнале обращения")
 def comment(request: HttpRequest, case_id: int, payload: s.CommentIn) -> Any:
     actor, case = _case(request, case_id)
-    return 201, actions.case_comment(case=case, actor=actor, text=payload.text)
+    return Status(201, actions.case_comment(case=case, actor=actor, text=payload.text))
 
 
 api.add_router("/messages", messages)
