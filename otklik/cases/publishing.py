@@ -16,6 +16,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from otklik.core.errors import ApplicationError
 from otklik.domain.messages import PublishRequest
 from otklik.inbox.models import Message, Source
 
@@ -53,12 +54,25 @@ def publish(publication_id: int, *, now: dt.datetime | None = None) -> Outcome:
         pub = Publication.objects.select_for_update().select_related("case", "draft").get(pk=publication_id)
         if pub.status in (Publication.Status.PUBLISHED, Publication.Status.MANUAL):
             return Outcome(pub.status)
-        if pub.status == Publication.Status.SENDING and pub.updated_at > (now or timezone.now()) - STALE_SENDING:
-            # Another worker is sending it right now; a crashed one is taken over after a while.
-            return Outcome(pub.status)
-        pub.status = Publication.Status.SENDING
-        pub.attempts += 1
-        pub.save(update_fields=["status", "attempts", "updated_at"])
+        taken_over = False
+        if pub.status == Publication.Status.SENDING:
+            if pub.updated_at > (now or timezone.now()) - STALE_SENDING:
+                # Another worker is sending it right now.
+                return Outcome(pub.status)
+            taken_over = True  # that worker died mid-send; we cannot know whether it got through
+        if taken_over and pub.case.network not in IDEMPOTENT_NETWORKS:
+            reason = (
+                "Отправка ответа прервалась, и неизвестно, размещён ли он. "
+                "Проверьте страницу в сети и при необходимости разместите ответ вручную."
+            )
+        else:
+            reason = ""
+            pub.status = Publication.Status.SENDING
+            pub.attempts += 1
+            pub.save(update_fields=["status", "attempts", "updated_at"])
+    if reason:
+        actions.case_publication_failed(publication=pub, error=reason, now=now)
+        return Outcome(Publication.Status.MANUAL, error=reason)
     target = _reply_target(pub)
     if target is None:
         actions.case_publication_failed(
@@ -74,6 +88,7 @@ def publish(publication_id: int, *, now: dt.datetime | None = None) -> Outcome:
             Path(a.file.path) for a in pub.draft.attachments.all() if a.content_type.startswith("image/")
         ),
     )
+    publisher = None
     try:
         publisher = publisher_for_source(target.source)
         result = publisher.publish(request)
@@ -81,24 +96,52 @@ def publish(publication_id: int, *, now: dt.datetime | None = None) -> Outcome:
         actions.case_publication_failed(publication=pub, error=str(exc), now=now)
         return Outcome(Publication.Status.MANUAL, error=str(exc))
     except (RateLimited, TransientSourceError) as exc:
-        ambiguous = isinstance(exc, TransientSourceError) and target.network not in IDEMPOTENT_NETWORKS
-        if ambiguous or pub.attempts >= MAX_ATTEMPTS:
-            reason = (
-                f"Не удалось убедиться, что ответ размещён ({exc}). Проверьте сеть и разместите вручную."
-                if ambiguous
-                else f"Сеть не принимает ответ после {pub.attempts} попыток: {exc}"
-            )
-            actions.case_publication_failed(publication=pub, error=reason, now=now)
-            return Outcome(Publication.Status.MANUAL, error=reason)
-        retry_in = getattr(exc, "retry_after", None) or min(600.0, 30.0 * 2 ** (pub.attempts - 1))
-        Publication.objects.filter(pk=pub.pk).update(
-            status=Publication.Status.PENDING,
-            last_error=str(exc)[:2000],
-            next_attempt_at=(now or timezone.now()) + dt.timedelta(seconds=retry_in),
-        )
-        return Outcome(Publication.Status.PENDING, retry_in=retry_in, error=str(exc))
+        return _retry_or_manual(pub, exc, target.network, now=now)
     except SourceError as exc:
         actions.case_publication_failed(publication=pub, error=str(exc), now=now)
         return Outcome(Publication.Status.MANUAL, error=str(exc))
-    actions.case_publish(case=pub.case, actor=None, url=result.url, external_id=result.external_id, now=now)
+    except Exception as exc:  # a bug or a missing file: same rule as an ambiguous network failure
+        log.exception("publication %s: unexpected error", pub.pk)
+        return _retry_or_manual(pub, exc, target.network, now=now)
+    finally:
+        if publisher is not None:
+            publisher.close()
+    # Record the success on the outbox row first, in its own transaction: whatever happens to the
+    # case afterwards, this publication is never sent again.
+    Publication.objects.filter(pk=pub.pk).update(
+        status=Publication.Status.PUBLISHED,
+        url=result.url[:1000],
+        external_id=result.external_id[:255],
+        last_error="",
+        next_attempt_at=None,
+    )
+    try:
+        actions.case_publish(case=pub.case, actor=None, url=result.url, external_id=result.external_id, now=now)
+    except ApplicationError as exc:
+        # E.g. the executor published it by hand meanwhile: the answer is out, the case moved on.
+        log.warning("publication %s: published at %s but the case was not updated: %s", pub.pk, result.url, exc)
     return Outcome(Publication.Status.PUBLISHED)
+
+
+def _retry_or_manual(pub: Publication, exc: Exception, network: str, *, now: dt.datetime | None) -> Outcome:
+    """A transient failure: retry later where a retry cannot post twice, else hand it over."""
+    from otklik.sources.errors import RateLimited
+
+    # A refusal (rate limit) means nothing was posted; anything else may hide a success, which
+    # only a network that de-duplicates (VK guid) lets us retry safely.
+    ambiguous = not isinstance(exc, RateLimited) and network not in IDEMPOTENT_NETWORKS
+    if ambiguous or pub.attempts >= MAX_ATTEMPTS:
+        reason = (
+            f"Не удалось убедиться, что ответ размещён ({exc}). Проверьте сеть и разместите вручную."
+            if ambiguous
+            else f"Сеть не принимает ответ после {pub.attempts} попыток: {exc}"
+        )
+        actions.case_publication_failed(publication=pub, error=reason, now=now)
+        return Outcome(Publication.Status.MANUAL, error=reason)
+    retry_in = getattr(exc, "retry_after", None) or min(600.0, 30.0 * 2 ** (pub.attempts - 1))
+    Publication.objects.filter(pk=pub.pk, status=Publication.Status.SENDING).update(
+        status=Publication.Status.PENDING,
+        last_error=str(exc)[:2000],
+        next_attempt_at=(now or timezone.now()) + dt.timedelta(seconds=retry_in),
+    )
+    return Outcome(Publication.Status.PENDING, retry_in=retry_in, error=str(exc))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -18,9 +19,15 @@ def publish_answer(publication_id: int) -> str:
 def publish_due() -> int:
     """Beat: re-send publications whose retry time has come (covers a lost worker)."""
     from otklik.cases.models import Publication
-    from otklik.cases.publishing import publish
+    from otklik.cases.publishing import STALE_SENDING, publish
 
-    due = Publication.objects.filter(status=Publication.Status.PENDING, next_attempt_at__lte=timezone.now())
+    now = timezone.now()
+    # Pending ones whose retry time has come, and ones a dead worker left "sending" (publish()
+    # retries those only where a retry cannot post twice; the others go to manual publication).
+    due = Publication.objects.filter(
+        Q(status=Publication.Status.PENDING, next_attempt_at__lte=now)
+        | Q(status=Publication.Status.SENDING, updated_at__lte=now - STALE_SENDING)
+    ).order_by("pk")
     count = 0
     for pub_id in due.values_list("pk", flat=True)[:100]:
         publish(pub_id)

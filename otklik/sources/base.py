@@ -125,6 +125,9 @@ class HttpApi:
         self.retry = retry or RetryPolicy()
         self.sleep: SleepFn = sleep if sleep is not None else time.sleep
         self.last_skipped: list[str] = []
+        # Set by ``fetch`` when the network holds more than one call returned: the poller calls
+        # ``fetch`` again with the new cursor (after committing this page).
+        self.has_more = False
 
     def close(self) -> None:
         self.http.close()

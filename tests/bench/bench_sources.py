@@ -4,15 +4,20 @@
 
 1. VK: messages per second from the fake VK API over real HTTP on 127.0.0.1 to parsed
    ``IncomingMessage`` objects (wall.get + wall.getComments with threads).
-   Phase 2 adds the ingestion into committed rows.
+3. VK to committed rows: the same wall polled through ``otklik.sources.polling.poll_source``
+   into a temporary SQLite database (fetch + ``message_ingest_batch`` + cursor save).
 2. File import: a 100 000-row CSV streamed through ``read_messages``: rows per second and peak
    Python memory (tracemalloc) — the reader must not grow with the file.
+4. The same file through ``otklik.sources.importing.import_file`` into the database (batches of
+   1 000, each committed), then imported again (adds nothing); peak memory by tracemalloc and
+   the process's max RSS.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import resource
 import sys
 import tempfile
@@ -96,6 +101,100 @@ def bench_csv(rows: int) -> None:
     )
 
 
+def setup_django(tmp: str) -> None:
+    """A throw-away data directory (SQLite database) before Django starts, then migrate."""
+    os.environ["OTKLIK_DATA_DIR"] = tmp
+    # Development settings: not eager, so the triage a commit enqueues runs in a worker (as in
+    # production), not inside the measured loop; the broker is a SQLite file in ``tmp``.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    os.environ.setdefault("OTKLIK_CELERY_EAGER", "0")
+    os.environ.setdefault("OTKLIK_DEBUG", "0")  # DEBUG keeps every SQL statement in memory
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def make_source(kind: str, **fields: object):
+    from otklik.inbox.models import Source
+    from otklik.organization.models import Administration
+
+    adm, _ = Administration.objects.get_or_create(slug="bench", defaults={"name": "Бенчмарк"})
+    return Source.objects.create(administration=adm, name=f"Бенчмарк {kind}", kind=kind, **fields)
+
+
+def _wall(fake: FakeVk, group: int, posts: int, comments: int) -> None:
+    fake.add_group(group, "Бенчмарк")
+    fake.add_user(5, "Иван", "Иванов")
+    for p in range(posts):
+        post = fake.add_post(group, f"Пост {p}: нет воды на улице {p}", from_id=5)
+        for c in range(comments):
+            root = fake.add_comment(group, post.id, f"Комментарий {c} к посту {p}", from_id=5)
+            if c % 5 == 0:
+                fake.add_comment(group, post.id, "Ответ в ветке", from_id=5, thread_root=root.id)
+
+
+def bench_vk_rows(posts: int, comments: int) -> None:
+    from otklik.inbox.models import Message
+    from otklik.sources.polling import poll_source
+
+    with FakeVk(token="t") as fake:
+        _wall(fake, 2, posts, comments)
+        source = make_source(
+            "vk", network="vk", token="t", base_url=fake.url + "/method", config={"group_ids": [2], "posts_depth": 100}
+        )
+        started = time.perf_counter()
+        result = poll_source(source)
+        elapsed = time.perf_counter() - started
+        assert result.ok, result.error
+        rows = Message.objects.filter(source=source).count()
+        started2 = time.perf_counter()
+        again = poll_source(source)
+        elapsed2 = time.perf_counter() - started2
+    print(
+        f"VK poll to committed rows: {rows} rows in {elapsed:.2f} s = {rows / elapsed:,.0f} msg/s "
+        f"(fetch + ingest + cursor); a second poll (nothing new: {again.created}) {elapsed2:.2f} s"
+    )
+
+
+def bench_import(rows: int) -> None:
+    from otklik.inbox.models import Message
+    from otklik.sources.importing import import_file
+
+    source = make_source("file", network="other")
+    mapping = {"external_id": "id", "text": "Текст", "published_at": "Дата", "author_name": "Автор", "url": "Ссылка"}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "import.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(["id", "Текст", "Дата", "Автор", "Ссылка"])
+            for n in range(rows):
+                text = "" if n % 1000 == 999 else f"Обращение {n}: на улице Ленина не горят фонари"
+                writer.writerow([n, text, "01.12.2024 10:30", f"Житель {n % 300}", f"https://vk.com/wall-1_{n}"])
+        started = time.perf_counter()
+        report = import_file(source=source, path_or_file=path, format="csv", mapping=mapping)
+        elapsed = time.perf_counter() - started
+        stored = Message.objects.filter(source=source).count()
+        started = time.perf_counter()
+        again = import_file(source=source, path_or_file=path, format="csv", mapping=mapping)
+        elapsed2 = time.perf_counter() - started
+        # Memory: the same import into a second source under tracemalloc (several times slower).
+        other = make_source("file", network="vk")
+        tracemalloc.start()
+        import_file(source=other, path_or_file=path, format="csv", mapping=mapping)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"import_file: {rows:,} rows -> {report.created:,} committed ({stored:,} in the table), "
+        f"{report.error_count:,} row errors, in {elapsed:.2f} s = {rows / elapsed:,.0f} rows/s; "
+        f"peak traced memory {peak / 1e6:.1f} MB; process max RSS {rss:.0f} MB; "
+        f"re-import: {again.created} added, {again.duplicates:,} duplicates in {elapsed2:.2f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=100)
@@ -104,6 +203,10 @@ def main() -> None:
     args = parser.parse_args()
     bench_vk(args.posts, args.comments)
     bench_csv(args.rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        setup_django(tmp)
+        bench_vk_rows(args.posts, args.comments)
+        bench_import(args.rows)
 
 
 if __name__ == "__main__":

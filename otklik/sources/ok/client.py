@@ -78,6 +78,8 @@ class OkClient(HttpApi):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
+        # Accept the endpoint itself too ("https://api.ok.ru/fb.do", as OTKLIK_OK_API_URL has it).
+        self.base_url = self.base_url.removesuffix("/fb.do")
         missing = [
             name
             for name, value in (

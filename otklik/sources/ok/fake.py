@@ -207,12 +207,32 @@ class FakeOk(FakeServer):
         return Reply.json({"id": cid})
 
 
-def seed_demo(fake: FakeOk) -> None:
-    fake.add_group("53000000000001", "Газимурский Завод — наш район")
+DEMO = {
+    "application_key": "DEMOAPPKEY",
+    "application_secret_key": "demo-secret",
+    "access_token": "demo-ok-token",
+    "group": "5500000001",
+}
+
+
+def seed_demo(fake: FakeOk, *, group_id: str = "53000000000001") -> None:
+    fake.add_group(group_id, "Газимурский Завод — наш район")
     fake.users.update({"910000000001": "Людмила Шестакова", "910000000002": "Виктор Кочнев"})
-    tid = fake.add_topic("53000000000001", "Жители, делитесь проблемами посёлка.")
+    tid = fake.add_topic(group_id, "Жители, делитесь проблемами посёлка.")
     fake.add_comment(tid, "На остановке у почты нет освещения, вечером страшно.", author="910000000001")
     fake.add_comment(tid, "Мост через Газимур в плохом состоянии, доски прогнили.", author="910000000002")
+
+
+def seed_demo_run(fake: FakeOk, group_id: str) -> None:
+    """``--seed demo``: the data above and a second topic from a resident."""
+    seed_demo(fake, group_id=group_id)
+    fake.users["910000000003"] = "Тамара Лоскутова"
+    tid = fake.add_topic(
+        group_id,
+        "В ФАП в Кактолге третью неделю нет фельдшера, за давлением ездим в район.",
+        author="910000000003",
+    )
+    fake.add_comment(tid, "У нас в Широкой то же самое, записаться к врачу невозможно.", author="910000000002")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -220,10 +240,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8083)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--seed", choices=["demo", "none"], default="demo")
+    parser.add_argument("--application-key", default=DEMO["application_key"])
+    parser.add_argument("--application-secret-key", default=DEMO["application_secret_key"])
+    parser.add_argument("--access-token", default=DEMO["access_token"])
+    parser.add_argument("--group", default=DEMO["group"])
     args = parser.parse_args(argv)
-    fake = FakeOk(host=args.host, port=args.port)
+    fake = FakeOk(
+        host=args.host,
+        port=args.port,
+        application_key=args.application_key,
+        application_secret_key=args.application_secret_key,
+        access_token=args.access_token,
+    )
     if args.seed == "demo":
-        seed_demo(fake)
+        seed_demo_run(fake, args.group)
     fake.start()
     print(
         f"Fake OK API on {fake.url}/fb.do  application_key={fake.application_key} "

@@ -143,6 +143,7 @@ class TelegramClient(HttpApi):
         )
         if not isinstance(updates, list):
             raise MalformedPayload("getUpdates: result не список", source=self.network)
+        self.has_more = len(updates) >= self.limit
         messages: list[IncomingMessage] = []
         for update in updates:
             if isinstance(update, Mapping) and isinstance(update.get("update_id"), int):

@@ -267,6 +267,16 @@ def seed_demo(fake: FakeTelegram) -> None:
     )
 
 
+def seed_demo_run(fake: FakeTelegram) -> None:
+    """``--seed demo``: the data above and one more citizen's message."""
+    seed_demo(fake)
+    fake.post(
+        -1001000000002,
+        "На ул. Журавлёва в Газимурском Заводе прорвало трубу, вода течёт по дороге и уже замерзает.",
+        user={"id": 9003, "is_bot": False, "first_name": "Дмитрий", "last_name": "Черных"},
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Fake Telegram Bot API for tests and the demo")
     parser.add_argument("--port", type=int, default=8082)
@@ -276,7 +286,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     fake = FakeTelegram(token=args.token, host=args.host, port=args.port)
     if args.seed == "demo":
-        seed_demo(fake)
+        seed_demo_run(fake)
     fake.start()
     print(f"Fake Telegram Bot API on {fake.url}  token={args.token}", flush=True)
     try:

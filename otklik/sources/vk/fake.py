@@ -370,11 +370,15 @@ class FakeVk(FakeServer):
         return Reply.json({"response": [photo]})
 
 
-def seed_demo(fake: FakeVk) -> None:
+DEMO_GROUP = 1001  # the community the demo source (otklik demo) watches
+DEMO_TOKEN = "demo-vk-token"
+
+
+def seed_demo(fake: FakeVk, *, adm_group: int = 100001, live_group: int = 100002) -> None:
     """A small municipal community with citizens' posts and comments (Russian)."""
     now = int(time.time())
-    fake.add_group(100001, "Администрация Газимуро-Заводского округа", "gazzavod_adm")
-    fake.add_group(100002, "Газимурский Завод — новости и обсуждения", "gazzavod_live")
+    fake.add_group(adm_group, "Администрация Газимуро-Заводского округа", "gazzavod_adm")
+    fake.add_group(live_group, "Газимурский Завод — новости и обсуждения", "gazzavod_live")
     people = [
         (501, "Ирина", "Колесникова"),
         (502, "Сергей", "Бутин"),
@@ -383,26 +387,51 @@ def seed_demo(fake: FakeVk) -> None:
     ]
     for uid, first, last in people:
         fake.add_user(uid, first, last)
-    p1 = fake.add_post(100001, "Уважаемые жители! С 1 декабря меняется график вывоза ТКО.", date=now - 7200)
+    p1 = fake.add_post(adm_group, "Уважаемые жители! С 1 декабря меняется график вывоза ТКО.", date=now - 7200)
     fake.add_comment(
-        100001,
+        adm_group,
         p1.id,
         "А на улице Журавлёва мусор не вывозили уже две недели, контейнеры переполнены.",
         from_id=501,
         date=now - 7000,
     )
-    c = fake.add_comment(100001, p1.id, "Когда починят дорогу на Ямкун? Ямы по колено.", from_id=502, date=now - 6500)
+    c = fake.add_comment(
+        adm_group, p1.id, "Когда починят дорогу на Ямкун? Ямы по колено.", from_id=502, date=now - 6500
+    )
     fake.add_comment(
-        100001, p1.id, "Поддерживаю, там и школьный автобус ходит.", from_id=503, thread_root=c.id, date=now - 6000
+        adm_group, p1.id, "Поддерживаю, там и школьный автобус ходит.", from_id=503, thread_root=c.id, date=now - 6000
     )
     fake.add_post(
-        100002, "В микрорайоне Северный третий день нет холодной воды. Куда обращаться?", from_id=504, date=now - 3600
+        live_group,
+        "В микрорайоне Северный третий день нет холодной воды. Куда обращаться?",
+        from_id=504,
+        date=now - 3600,
     )
     fake.add_post(
-        100002,
+        live_group,
         "Фонари на ул. Ленина не горят с прошлой недели, детям темно идти в школу.",
         from_id=503,
         date=now - 1800,
+    )
+
+
+def seed_demo_run(fake: FakeVk) -> None:
+    """``--seed demo``: the data above on the demo source's community (``DEMO_GROUP``), plus
+    citizens' posts on its wall and one post elsewhere found by the keyword search."""
+    now = int(time.time())
+    seed_demo(fake, adm_group=DEMO_GROUP, live_group=DEMO_GROUP + 1)
+    fake.add_user(505, "Галина", "Рудых")
+    fake.add_post(
+        DEMO_GROUP,
+        "В Кактолге с утра нет электричества, в доме холодно, у соседки маленький ребёнок.",
+        from_id=505,
+        date=now - 2400,
+    )
+    fake.add_post(
+        DEMO_GROUP + 1,
+        "В Газимурский Завод так и не привезли уголь для котельной детского сада, батареи еле тёплые.",
+        from_id=504,
+        date=now - 900,
     )
 
 
@@ -410,12 +439,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Fake VK API for tests and the demo")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--token", default="demo-token")
+    parser.add_argument("--token", default=DEMO_TOKEN)
     parser.add_argument("--seed", choices=["demo", "none"], default="demo")
     args = parser.parse_args(argv)
     fake = FakeVk(token=args.token, host=args.host, port=args.port)
     if args.seed == "demo":
-        seed_demo(fake)
+        seed_demo_run(fake)
     fake.start()
     print(f"Fake VK API on {fake.url}/method  token={args.token}  groups={sorted(fake.groups)}", flush=True)
     try:

@@ -1,0 +1,194 @@
+"""Pages of the sources module (mounted at ``/sources/``): the administration's sources with their
+state, and the import of messages from a file. Curator and responsible official only."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from otklik.domain.networks import NETWORK_CHOICES
+from otklik.inbox.actions import source_for
+from otklik.inbox.models import Source
+from otklik.organization.services import Actor
+from otklik.sources import polling
+from otklik.sources.errors import SourceError
+from otklik.sources.files import detect_format
+from otklik.sources.importing import ImportReport, guess_mapping, import_file, read_header
+from otklik.web.views.base import actor_view, is_curator
+
+SESSION_KEY = "otklik_imports"
+MAX_UPLOAD = 200 * 1024 * 1024
+
+TARGET_LABELS: list[tuple[str, Any]] = [
+    ("text", gettext_lazy("Текст сообщения")),
+    ("external_id", gettext_lazy("Идентификатор в сети")),
+    ("published_at", gettext_lazy("Дата публикации")),
+    ("author_name", gettext_lazy("Автор")),
+    ("author_id", gettext_lazy("Идентификатор автора")),
+    ("author_url", gettext_lazy("Страница автора")),
+    ("url", gettext_lazy("Ссылка на сообщение")),
+    ("network", gettext_lazy("Сеть")),
+]
+FORMAT_CHOICES = [("", gettext_lazy("по расширению файла")), ("csv", "CSV"), ("xlsx", "XLSX"), ("jsonl", "JSONL")]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Файл (CSV, XLSX или JSONL)"))
+    format = forms.ChoiceField(label=gettext_lazy("Формат"), choices=FORMAT_CHOICES, required=False)
+    network = forms.ChoiceField(
+        label=gettext_lazy("Сеть, если в файле её нет"), choices=NETWORK_CHOICES, initial="other"
+    )
+
+
+class MappingForm(forms.Form):
+    """Target field -> column of the file."""
+
+    def __init__(self, *args: Any, columns: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "—")] + [(c, c) for c in columns]
+        for target, label in TARGET_LABELS:
+            self.fields[target] = forms.ChoiceField(label=label, choices=choices, required=target == "text")
+
+    def mapping(self) -> dict[str, str]:
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+def _import_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _file_source(actor: Actor) -> Source:
+    return source_for(actor.administration, Source.Kind.FILE, network="other")
+
+
+@actor_view(is_curator)
+def source_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    sources = list(Source.objects.filter(administration=actor.administration).order_by("name"))
+    rows = [
+        {
+            "source": s,
+            "polled": polling.is_polled(s),
+            "checkable": s.kind in polling.POLLED_KINDS or (s.kind == Source.Kind.VK_CALLBACK and bool(s.token)),
+            "failing": s.status == Source.Status.FAILING,
+        }
+        for s in sources
+    ]
+    return render(request, "sources/list.html", {"rows": rows, "nav": "sources"})
+
+
+def _own_source(actor: Actor, source_id: int) -> Source:
+    source = Source.objects.filter(pk=source_id, administration=actor.administration).first()
+    if source is None:
+        raise Http404(_("Источник не найден."))
+    return source
+
+
+@require_POST
+@actor_view(is_curator)
+def source_check(request: HttpRequest, actor: Actor, source_id: int) -> HttpResponse:
+    source = _own_source(actor, source_id)
+    error = polling.check_source(source)
+    if error:
+        messages.error(request, _("«%(name)s»: %(error)s") % {"name": source.name, "error": error})
+    else:
+        messages.success(request, _("«%(name)s»: доступ есть, настройки верны.") % {"name": source.name})
+    return redirect("sources:list")
+
+
+@require_POST
+@actor_view(is_curator)
+def source_poll(request: HttpRequest, actor: Actor, source_id: int) -> HttpResponse:
+    source = _own_source(actor, source_id)
+    result = polling.poll_source(source)
+    (messages.success if result.ok else messages.error)(request, result.line())
+    return redirect("sources:list")
+
+
+@actor_view(is_curator)
+def import_messages(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Step 1: upload; step 2: map the columns, check without writing, then import."""
+    context: dict[str, Any] = {"nav": "sources", "upload": UploadForm()}
+    if request.method != "POST":
+        return render(request, "sources/import.html", context)
+    stored: dict[str, dict[str, str]] = request.session.get(SESSION_KEY, {})
+    step = request.POST.get("step", "upload")
+    if step == "upload":
+        upload = UploadForm(request.POST, request.FILES)
+        context["upload"] = upload
+        if not upload.is_valid():
+            return render(request, "sources/import.html", context, status=400)
+        file = upload.cleaned_data["file"]
+        if file.size > MAX_UPLOAD:
+            messages.error(request, _("Файл больше 200 МБ."))
+            return render(request, "sources/import.html", context, status=400)
+        try:
+            fmt = upload.cleaned_data["format"] or detect_format(Path(file.name))
+        except SourceError as exc:
+            messages.error(request, str(exc))
+            return render(request, "sources/import.html", context, status=400)
+        token = uuid.uuid4().hex
+        path = _import_dir() / f"{token}.{fmt}"
+        with path.open("wb") as out:
+            for chunk in file.chunks():
+                out.write(chunk)
+        try:
+            columns = read_header(path, fmt)
+        except Exception as exc:  # an unreadable file: say so, keep nothing
+            path.unlink(missing_ok=True)
+            messages.error(request, _("Не удалось прочитать файл: %(error)s") % {"error": exc})
+            return render(request, "sources/import.html", context, status=400)
+        stored[token] = {
+            "path": str(path),
+            "name": file.name,
+            "format": fmt,
+            "network": upload.cleaned_data["network"],
+            "columns": columns,  # type: ignore[dict-item]
+        }
+        request.session[SESSION_KEY] = stored
+        context.update(
+            token=token, info=stored[token], mapping=MappingForm(columns=columns, initial=guess_mapping(columns))
+        )
+        return render(request, "sources/import.html", context)
+    token = request.POST.get("token", "")
+    info = stored.get(token)
+    if not info or not Path(info["path"]).exists():
+        messages.error(request, _("Файл не найден — загрузите его ещё раз."))
+        return render(request, "sources/import.html", context, status=400)
+    columns = list(info.get("columns") or [])
+    form = MappingForm(request.POST, columns=columns)
+    context.update(token=token, info=info, mapping=form)
+    if not form.is_valid():
+        return render(request, "sources/import.html", context, status=400)
+    dry_run = step != "import"
+    try:
+        report: ImportReport = import_file(
+            source=_file_source(actor),
+            path_or_file=info["path"],
+            format=info["format"],
+            mapping=form.mapping(),
+            dry_run=dry_run,
+            network=info.get("network") or None,
+        )
+    except SourceError as exc:
+        messages.error(request, str(exc))
+        return render(request, "sources/import.html", context, status=400)
+    context["report"] = report
+    if not dry_run:
+        Path(info["path"]).unlink(missing_ok=True)
+        stored.pop(token, None)
+        request.session[SESSION_KEY] = stored
+        context["done"] = True
+        messages.success(request, _("Импорт завершён. %(summary)s") % {"summary": report.summary()})
+    return render(request, "sources/import.html", context)

@@ -1,0 +1,122 @@
+"""Webhook endpoints: VK Callback API and the Telegram bot webhook (mounted at ``/hooks/``).
+
+Both are CSRF-exempt (the networks cannot send a token) and authenticated by the secret kept in
+``Source.config`` instead: ``secret`` (and ``confirmation_code``) for a ``vk_callback`` source,
+``webhook_secret`` (sent by Telegram in ``X-Telegram-Bot-Api-Secret-Token``) for a ``telegram``
+source. A source without a secret accepts nothing but VK's confirmation request.
+
+The messages go through ``message_ingest_batch`` like every other path in; if that fails the
+answer is 500, so the network delivers the event again (nothing lost, and nothing duplicated
+since ingestion is idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from otklik.domain.messages import IncomingMessage
+from otklik.inbox.actions import message_ingest_batch
+from otklik.inbox.models import Source
+from otklik.sources.errors import MalformedPayload, WebhookRejected
+
+log = logging.getLogger(__name__)
+
+
+def _text(body: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(body, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _payload(request: HttpRequest) -> Any:
+    try:
+        return json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _ingest(source: Source, messages: list[IncomingMessage]) -> None:
+    now = timezone.now()
+    message_ingest_batch(source=source, items=messages, now=now)
+    Source.objects.filter(pk=source.pk).update(
+        status=Source.Status.OK, failure_count=0, last_success_at=now, last_polled_at=now, last_error=""
+    )
+
+
+@csrf_exempt
+@require_POST
+def vk_callback(request: HttpRequest, source_id: int) -> HttpResponse:
+    """VK Callback API: answers the confirmation code to ``confirmation`` and ``ok`` otherwise
+    (VK repeats an event until it gets exactly ``ok``)."""
+    from otklik.sources.vk.parser import handle_callback
+
+    source = Source.objects.filter(pk=source_id, kind=Source.Kind.VK_CALLBACK, enabled=True).first()
+    if source is None:
+        return _text("not found", 404)
+    payload = _payload(request)
+    if not isinstance(payload, dict):
+        return _text("bad request", 400)
+    config = source.config or {}
+    group_ids = {abs(int(g)) for g in config.get("group_ids") or [] if str(g).lstrip("-").isdigit()}
+    if group_ids and str(payload.get("group_id", "")).isdigit() and int(payload["group_id"]) not in group_ids:
+        return _text("forbidden", 403)
+    secret = str(config.get("secret") or "")
+    if not secret and payload.get("type") != "confirmation":
+        log.warning("vk callback for source %s rejected: no secret configured", source.pk)
+        return _text("forbidden", 403)
+    try:
+        answer, messages = handle_callback(
+            payload, confirmation_code=str(config.get("confirmation_code") or ""), secret=secret
+        )
+    except WebhookRejected:
+        log.warning("vk callback for source %s: wrong secret", source.pk)
+        return _text("forbidden", 403)
+    except MalformedPayload as exc:
+        log.warning("vk callback for source %s: %s", source.pk, exc)
+        return _text("bad request", 400)
+    if messages:
+        _ingest(source, messages)
+    return _text(answer)
+
+
+@csrf_exempt
+@require_POST
+def telegram_webhook(request: HttpRequest, source_id: int) -> HttpResponse:
+    """Telegram webhook: one Update per request; any 2xx answer acknowledges it."""
+    from otklik.sources.telegram.parser import handle_webhook, parse_external_id
+
+    source = Source.objects.filter(pk=source_id, kind=Source.Kind.TELEGRAM, enabled=True).first()
+    if source is None:
+        return _text("not found", 404)
+    config = source.config or {}
+    secret = str(config.get("webhook_secret") or "")
+    if not secret:
+        return _text("forbidden", 403)
+    payload = _payload(request)
+    if not isinstance(payload, dict):
+        return _text("bad request", 400)
+    try:
+        messages = handle_webhook(
+            dict(request.headers),
+            payload,
+            secret_token=secret,
+            include_channel_posts=bool(config.get("include_channel_posts", False)),
+        )
+    except WebhookRejected:
+        log.warning("telegram webhook for source %s: wrong secret", source.pk)
+        return _text("forbidden", 403)
+    except MalformedPayload as exc:
+        # Telegram would repeat a refused update forever: acknowledge it and log the reason.
+        log.warning("telegram webhook for source %s: skipped: %s", source.pk, exc)
+        return JsonResponse({"ok": True})
+    chat_ids = {int(c) for c in config.get("chat_ids") or []}
+    if chat_ids:
+        messages = [m for m in messages if parse_external_id(m.external_id)[0] in chat_ids]
+    if messages:
+        _ingest(source, messages)
+    return JsonResponse({"ok": True})
