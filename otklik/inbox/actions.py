@@ -31,7 +31,8 @@ class IngestResult:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (external id, reason)
 
 
-def _validate(item: IncomingMessage) -> str | None:
+def validate_incoming(item: IncomingMessage) -> str | None:
+    """Why an incoming message cannot be stored (Russian), or None when it can."""
     if not item.external_id or not str(item.external_id).strip():
         return "нет идентификатора сообщения"
     if len(str(item.external_id)) > 255:
@@ -77,7 +78,7 @@ def message_ingest_batch(
     result = IngestResult()
     valid: dict[str, IncomingMessage] = {}
     for item in items:
-        problem = _validate(item)
+        problem = validate_incoming(item)
         if problem:
             result.errors.append((str(item.external_id or ""), problem))
             continue

@@ -9,7 +9,17 @@ from .models import Message, Source
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "network", "administration", "enabled", "status", "last_polled_at", "failure_count")
+    list_display = (
+        "name",
+        "kind",
+        "network",
+        "administration",
+        "enabled",
+        "status",
+        "last_polled_at",
+        "failure_count",
+        "last_error",
+    )
     list_filter = ("administration", "kind", "status", "enabled")
     readonly_fields = ("status", "cursor", "last_polled_at", "last_success_at", "last_error", "failure_count")
     search_fields = ("name",)

@@ -28,7 +28,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import httpx
 
 from otklik.domain.messages import IncomingMessage, PublishRequest, PublishResult
-from otklik.sources.errors import RateLimited, TransientSourceError
+from otklik.sources.errors import CannotPublish, RateLimited, TransientSourceError
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +131,16 @@ class HttpApi:
 
     def close(self) -> None:
         self.http.close()
+
+    # The connector contract; each network's client overrides what its network supports.
+    def check(self) -> None:
+        raise NotImplementedError
+
+    def fetch(self, cursor: dict) -> tuple[list[IncomingMessage], dict]:
+        raise NotImplementedError
+
+    def publish(self, req: PublishRequest) -> PublishResult:
+        raise CannotPublish("Эта сеть не позволяет разместить ответ через API: разместите его вручную.")
 
     def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One HTTP exchange; network failures and 5xx become ``TransientSourceError``."""

@@ -21,7 +21,7 @@ from typing import Any
 from django.utils import timezone
 
 from otklik.domain.messages import IncomingMessage
-from otklik.inbox.actions import _validate, message_ingest_batch
+from otklik.inbox.actions import message_ingest_batch, validate_incoming
 from otklik.inbox.models import Message, Source
 from otklik.sources.files import RowError, read_messages
 
@@ -139,7 +139,7 @@ def _check_batch(source: Source, batch: list[tuple[int, IncomingMessage | RowErr
             if len(report.rows) < MAX_PREVIEW:
                 report.rows.append(RowReport(number, "error", reason=item.reason))
             continue
-        problem = _validate(item)
+        problem = validate_incoming(item)
         key = str(item.external_id or "").strip()
         if problem:
             report._error(number, problem)
