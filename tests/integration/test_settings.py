@@ -56,9 +56,12 @@ def test_console_script_runs_our_commands(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
-def test_sqlite_runs_in_wal_mode() -> None:
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite only")
+def test_the_database_is_configured_as_the_architecture_requires() -> None:
+    """SQLite runs in WAL mode (web, worker and beat share it); PostgreSQL is 15 or newer."""
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        assert cursor.fetchone()[0].lower() == "wal"
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0].lower() == "wal"
+        else:
+            assert connection.vendor == "postgresql"
+            assert connection.pg_version >= 150000
