@@ -39,6 +39,8 @@ class Command(BaseCommand):
         env["PYTHONUNBUFFERED"] = "1"
         py = sys.executable
         procs: list[tuple[str, subprocess.Popen[bytes]]] = []
+        # Quiet task logs by default so the URL and the logins stay on screen.
+        task_log_level = os.environ.get("OTKLIK_TASK_LOG_LEVEL", "WARNING")
 
         def start(name: str, argv: list[str]) -> None:
             procs.append((name, subprocess.Popen(argv, env=env, start_new_session=True)))
@@ -60,7 +62,7 @@ class Command(BaseCommand):
                     "-A",
                     "config",
                     "worker",
-                    "--loglevel=INFO",
+                    f"--loglevel={task_log_level}",
                     "--concurrency=2",
                     "--without-heartbeat",
                     "--without-gossip",
@@ -76,7 +78,7 @@ class Command(BaseCommand):
                     "-A",
                     "config",
                     "beat",
-                    "--loglevel=INFO",
+                    f"--loglevel={task_log_level}",
                     "--schedule",
                     str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
                 ],
