@@ -223,6 +223,14 @@ def _is_lead_executor(case: Case, actor: Actor) -> Assignment:
     return assignment
 
 
+def _lead_links(lead: Assignment | None) -> dict[str, int | None]:
+    """A stage of the joint answer belongs to the lead department and its executor."""
+    return {
+        "department_id": lead.department_id if lead else None,
+        "responsible_id": lead.assignee_id if lead else None,
+    }
+
+
 def _pick_assignee(department: Department, requested: int | None, *, on: dt.date) -> int | None:
     executors = list(
         Membership.objects.filter(department=department, role=Role.EXECUTOR, is_active=True)
@@ -307,21 +315,19 @@ def case_detect(
         locked.status = Message.Status.IN_CASE
         locked.save(update_fields=["case", "status"])
         calendar, regulation = adm.calendar, adm.regulation
-        answer_due = sla.due(calendar, regulation, StageKey.ANSWER, detected)
-        case.answer_due_at = answer_due
-        case.save(update_fields=["answer_due_at"])
-        limits = {k: sla.limit_seconds(regulation.limit(k.value)) for k in (StageKey.ROUTE, StageKey.ANSWER)}
-        sla.stage_open(
+        sla.stage_start(
             case_id=case.pk,
             key=StageKey.ROUTE,
             started_at=detected,
-            due_at=sla.due(calendar, regulation, StageKey.ROUTE, detected),
-            limit=limits[StageKey.ROUTE],
+            calendar=calendar,
+            regulation=regulation,
             responsible_id=actor.user_id,
         )
-        sla.stage_open(
-            case_id=case.pk, key=StageKey.ANSWER, started_at=detected, due_at=answer_due, limit=limits[StageKey.ANSWER]
+        answer = sla.stage_start(
+            case_id=case.pk, key=StageKey.ANSWER, started_at=detected, calendar=calendar, regulation=regulation
         )
+        case.answer_due_at = answer.due_at
+        case.save(update_fields=["answer_due_at"])
         _event(
             case,
             actor=actor,
@@ -467,12 +473,12 @@ def case_route(
                 received_at=now,
             )
             created.append(assignment)
-            sla.stage_open(
+            sla.stage_start(
                 case_id=case.pk,
                 key=StageKey.RETURN,
                 started_at=now,
-                due_at=sla.due(calendar, regulation, StageKey.RETURN, now),
-                limit=sla.limit_seconds(regulation.limit(StageKey.RETURN.value)),
+                calendar=calendar,
+                regulation=regulation,
                 assignment_id=assignment.pk,
                 department_id=dept.pk,
                 responsible_id=assignment.assignee_id,
@@ -489,12 +495,12 @@ def case_route(
                     responsible_id=assignment.assignee_id,
                 )
             else:
-                sla.stage_open(
+                sla.stage_start(
                     case_id=case.pk,
                     key=StageKey.CONTRIBUTION,
                     started_at=now,
-                    due_at=sla.due(calendar, regulation, StageKey.CONTRIBUTION, now),
-                    limit=sla.limit_seconds(regulation.limit(StageKey.CONTRIBUTION.value)),
+                    calendar=calendar,
+                    regulation=regulation,
                     assignment_id=assignment.pk,
                     department_id=dept.pk,
                     responsible_id=assignment.assignee_id,
@@ -661,12 +667,12 @@ def case_return(
                     cancelled=True,
                 )
             _set_state(case, State.TRIAGE)
-            sla.stage_open(
+            sla.stage_start(
                 case_id=case.pk,
                 key=StageKey.ROUTE,
                 started_at=now,
-                due_at=sla.due(calendar, regulation, StageKey.ROUTE, now),
-                limit=sla.limit_seconds(regulation.limit(StageKey.ROUTE.value)),
+                calendar=calendar,
+                regulation=regulation,
             )
         _event(
             case,
@@ -807,12 +813,12 @@ def case_submit_draft(
 
 def _open_review(case: Case, draft: Draft, *, now: dt.datetime) -> None:
     calendar, regulation = case.administration.calendar, case.administration.regulation
-    sla.stage_open(
+    sla.stage_start(
         case_id=case.pk,
         key=StageKey.REVIEW,
         started_at=now,
-        due_at=sla.due(calendar, regulation, StageKey.REVIEW, now),
-        limit=sla.limit_seconds(regulation.limit(StageKey.REVIEW.value)),
+        calendar=calendar,
+        regulation=regulation,
         draft_id=draft.pk,
     )
 
@@ -905,15 +911,14 @@ def case_approve(*, case: Case, actor: Actor, draft_id: int | None = None, now: 
         calendar, regulation = case.administration.calendar, case.administration.regulation
         sla.close_open(case_id=case.pk, keys={StageKey.REVIEW}, at=now, calendar=calendar)
         lead = _lead(case)
-        sla.stage_open(
+        sla.stage_start(
             case_id=case.pk,
             key=StageKey.PUBLISH,
             started_at=now,
-            due_at=sla.due(calendar, regulation, StageKey.PUBLISH, now),
-            limit=sla.limit_seconds(regulation.limit(StageKey.PUBLISH.value)),
+            calendar=calendar,
+            regulation=regulation,
             draft_id=draft.pk,
-            department_id=lead.department_id if lead else None,
-            responsible_id=lead.assignee_id if lead else None,
+            **_lead_links(lead),
         )
         from_state = case.state
         _set_state(case, State.APPROVED)
@@ -959,15 +964,14 @@ def case_return_draft(
         calendar, regulation = case.administration.calendar, case.administration.regulation
         sla.close_open(case_id=case.pk, keys={StageKey.REVIEW}, at=now, calendar=calendar)
         lead = _lead(case)
-        sla.stage_open(
+        sla.stage_start(
             case_id=case.pk,
             key=StageKey.REWORK,
             started_at=now,
-            due_at=sla.due(calendar, regulation, StageKey.REWORK, now),
-            limit=sla.limit_seconds(regulation.limit(StageKey.REWORK.value)),
+            calendar=calendar,
+            regulation=regulation,
             draft_id=draft.pk,
-            department_id=lead.department_id if lead else None,
-            responsible_id=lead.assignee_id if lead else None,
+            **_lead_links(lead),
         )
         from_state = case.state
         _set_state(case, State.REWORK)
@@ -1036,14 +1040,14 @@ def case_publish(
             sla.close_open(case_id=case.pk, keys=set(StageKey), at=now, calendar=calendar, cancelled=True)
         else:
             lead = _lead(case)
-            sla.stage_open(
+            sla.stage_start(
                 case_id=case.pk,
                 key=StageKey.FINAL_AFTER_INTERIM,
                 started_at=now,
-                due_at=sla.due(calendar, regulation, StageKey.FINAL_AFTER_INTERIM, now),
+                calendar=calendar,
+                regulation=regulation,
                 draft_id=draft.pk,
-                department_id=lead.department_id if lead else None,
-                responsible_id=lead.assignee_id if lead else None,
+                **_lead_links(lead),
             )
         _set_state(case, target, fields=fields)
         _event(

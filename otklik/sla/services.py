@@ -71,6 +71,33 @@ def stage_open(
     )
 
 
+def stage_start(
+    *,
+    case_id: int,
+    key: StageKey,
+    started_at: dt.datetime,
+    calendar: WorkingCalendar,
+    regulation: Regulation,
+    assignment_id: int | None = None,
+    draft_id: int | None = None,
+    department_id: int | None = None,
+    responsible_id: int | None = None,
+) -> Stage:
+    """Open a stage whose deadline is its regulation limit counted from ``started_at``."""
+    limit = regulation.limit(key.value)
+    return stage_open(
+        case_id=case_id,
+        key=key,
+        started_at=started_at,
+        due_at=calendar.add(started_at, limit),
+        limit=limit_seconds(limit),
+        assignment_id=assignment_id,
+        draft_id=draft_id,
+        department_id=department_id,
+        responsible_id=responsible_id,
+    )
+
+
 def stage_close(stage: Stage, *, at: dt.datetime, calendar: WorkingCalendar, cancelled: bool = False) -> Stage:
     """Store the stage's facts: elapsed working time and whether it ended on time."""
     stage.ended_at = at
