@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from otklik.api.api import api
+from otklik.organization.views import accounts_page
 
 admin.site.site_header = "Отклик — администрирование"
 admin.site.site_title = "Отклик"
@@ -12,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("o/<slug:slug>/accounts/", accounts_page, name="official-accounts"),
     path("hooks/", include("otklik.sources.urls")),
     path("sources/", include("otklik.sources.web_urls")),
     path("reports/", include("otklik.reports.urls")),
