@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -453,83 +452,6 @@ def test_production_calendar_data_errors_name_the_key() -> None:
         ProductionCalendar.loads(
             'country = "RU"\n[years.2025]\nworking_saturdays = [{ date = 2025-11-01 }]\n', source="data.toml"
         )
-
-
-# -- management commands --------------------------------------------------------------------------
-
-
-def _call(name: str, *args: str) -> str:
-    from django.core.management import call_command
-
-    out = StringIO()
-    call_command(name, *args, stdout=out)
-    return out.getvalue().strip()
-
-
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (("--limit", "answer", "--from", "2026-12-04T15:30"), "2026-12-07T16:30:00+09:00"),
-        (("--limit", "answer", "--from", "2026-12-04T06:30:00Z"), "2026-12-07T16:30:00+09:00"),
-        (("--limit", "route", "--from", "2026-03-02T12:45:00+09:00"), "2026-03-02T14:15:00+09:00"),
-        (("--limit", "draft_lead", "--from", "2026-03-02T18:00"), "2026-03-02T14:00:00+09:00"),
-        (("--limit", "final_after_interim", "--from", "2026-04-24T15:00"), "2026-05-06T18:00:00+09:00"),
-    ],
-)
-def test_deadline_command_prints_only_the_deadline(args: tuple[str, ...], expected: str) -> None:
-    assert _call("deadline", *args) == expected
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (("--limit", "nope", "--from", "2026-03-02T10:00"), "nope"),
-        (("--limit", "answer", "--from", "вчера"), "ISO 8601"),
-        (("--limit", "answer", "--from", "2027-03-02T10:00"), "2027"),
-        (("--limit", "answer", "--from", "2026-03-02T10:00", "--calendar", "/nonexistent/cal.toml"), "cal.toml"),
-        (("--limit", "answer", "--from", "2026-03-02T10:00", "--regulation", "/nonexistent/reg.toml"), "reg.toml"),
-    ],
-)
-def test_deadline_command_errors_exit_with_code_2(args: tuple[str, ...], message: str) -> None:
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError, match=message) as info:
-        _call("deadline", *args)
-    assert info.value.returncode == 2
-
-
-def test_deadline_command_reads_given_files(tmp_path: Path) -> None:
-    from otklik.domain.regulation import DEFAULT_REGULATION_PATH
-
-    reg = tmp_path / "reg.toml"
-    text = DEFAULT_REGULATION_PATH.read_text(encoding="utf-8")
-    reg.write_text(text.replace("value = 9\n", "value = 2\n"), encoding="utf-8")
-    cal = tmp_path / "cal.toml"
-    cal.write_text(
-        '[[exceptions]]\ndate = 2026-03-03\nkind = "day_off"\n',
-        encoding="utf-8",
-    )
-    out = _call(
-        "deadline", "--limit", "answer", "--from", "2026-03-02T17:00", "--calendar", str(cal), "--regulation", str(reg)
-    )
-    assert out == "2026-03-04T10:00:00+09:00"
-
-
-def test_calendar_command_prints_the_year_and_its_totals() -> None:
-    out = _call("calendar", "--year", "2026")
-    assert "Январь" in out and "Декабрь" in out and "Обозначения" in out
-    assert "рабочих дней: 247 (из них сокращённых: 4)" in out
-    assert "выходных и праздничных дней: 118" in out
-    assert "рабочих часов: 1972" in out
-    assert "[ 1]" in out and "( 9)" in out and " 30*" in out
-
-
-def test_calendar_command_refuses_an_uncovered_year() -> None:
-    from django.core.management.base import CommandError
-
-    with pytest.raises(CommandError, match="2027") as info:
-        _call("calendar", "--year", "2027")
-    assert info.value.returncode == 2
 
 
 def test_calendar_without_working_time_fails_instead_of_looping() -> None:

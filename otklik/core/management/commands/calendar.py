@@ -95,13 +95,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--year", type=int, required=True, help="год, например 2026")
         parser.add_argument("--calendar", help="файл рабочего календаря (TOML)")
+        parser.add_argument("--administration", help="код администрации (по умолчанию — единственная в базе)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         year = options["year"]
         if not 1 <= year <= 9998:
             raise CommandError(f"год {year} вне допустимого диапазона", returncode=2)
         try:
-            calendar, _ = load_calendar_and_regulation(options.get("calendar"), None)
+            calendar, _ = load_calendar_and_regulation(options.get("calendar"), None, options.get("administration"))
             text = render_year(calendar, year)
         except CalendarError as exc:
             raise CommandError(str(exc), returncode=2) from None

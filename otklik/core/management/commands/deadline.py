@@ -21,15 +21,49 @@ from otklik.domain.regulation import LIMIT_KEYS, Regulation, RegulationError
 
 
 def load_calendar_and_regulation(
-    calendar_path: str | Path | None, regulation_path: str | Path | None
+    calendar_path: str | Path | None,
+    regulation_path: str | Path | None,
+    administration: str | None = None,
 ) -> tuple[WorkingCalendar, Regulation]:
-    """The calendar and regulation a command works with: the given files, else the defaults.
+    """The calendar and regulation a command works with.
 
-    Raises CalendarError / RegulationError (both ValueError) with the file named in the message.
+    Files given on the command line win. Otherwise the administration's own (its schedule,
+    exceptions and regulation file) — the one named, or the only one in the database — so the
+    command answers exactly what the system computes for its cases. With no database, or none or
+    several administrations and none named, the shipped defaults.
+
+    Raises CalendarError / RegulationError (both ValueError) with the file named in the message,
+    and CommandError for an unknown administration.
     """
-    calendar = WorkingCalendar.load(calendar_path) if calendar_path else WorkingCalendar.default()
-    regulation = Regulation.load(regulation_path) if regulation_path else Regulation.default()
+    adm = _administration(administration) if not (calendar_path and regulation_path) else None
+    if calendar_path:
+        calendar = WorkingCalendar.load(calendar_path)
+    else:
+        calendar = adm.calendar if adm is not None else WorkingCalendar.default()
+    if regulation_path:
+        regulation = Regulation.load(regulation_path)
+    else:
+        regulation = adm.regulation if adm is not None else Regulation.default()
     return calendar, regulation
+
+
+def _administration(slug: str | None) -> Any:
+    from django.db import DatabaseError
+
+    from otklik.organization.models import Administration
+
+    try:
+        if slug:
+            adm = Administration.objects.filter(slug=slug).first()
+            if adm is None:
+                raise CommandError(f"администрация {slug!r} не найдена", returncode=2)
+            return adm
+        admins = list(Administration.objects.filter(is_active=True)[:2])
+    except DatabaseError:  # no database yet (not migrated): the shipped defaults
+        if slug:
+            raise CommandError("база данных не готова: выполните otklik migrate", returncode=2) from None
+        return None
+    return admins[0] if len(admins) == 1 else None
 
 
 def parse_moment(text: str, calendar: WorkingCalendar) -> datetime:
@@ -61,10 +95,15 @@ class Command(BaseCommand):
         )
         parser.add_argument("--calendar", help="файл рабочего календаря (TOML)")
         parser.add_argument("--regulation", help="файл регламента (TOML)")
+        parser.add_argument(
+            "--administration", help="код администрации: её календарь и регламент (по умолчанию — единственная в базе)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            calendar, regulation = load_calendar_and_regulation(options.get("calendar"), options.get("regulation"))
+            calendar, regulation = load_calendar_and_regulation(
+                options.get("calendar"), options.get("regulation"), options.get("administration")
+            )
             limit = regulation.limit(options["limit"])
             start = parse_moment(options["start"], calendar)
             deadline = calendar.deadline(start, limit)
