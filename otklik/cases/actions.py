@@ -1151,6 +1151,8 @@ def case_attach_file(*, case: Case, actor: Actor, upload: Any, now: dt.datetime 
     with transaction.atomic():
         case = _lock(case)
         _same_tenant(case, actor)
+        if not case.is_open:
+            raise IllegalTransition(f"Обращение № {case.number} закрыто: вложения к нему не добавляются.")
         if not actor.is_curator:
             _actor_assignment(case, actor)
         return Attachment.objects.create(
