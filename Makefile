@@ -54,7 +54,7 @@ bench: venv
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 messages: venv
-	cd otklik && ../$(OTKLIK) makemessages -l en && ../$(OTKLIK) compilemessages -l en
+	cd otklik && ../$(OTKLIK) makemessages -l en --ignore=triage/engine/data --no-obsolete && ../$(OTKLIK) compilemessages -l en
 
 clean:
 	rm -rf $(VENV) var node_modules otklik/web/vendor test-artifacts

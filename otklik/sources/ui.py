@@ -46,7 +46,9 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Файл (CSV, XLSX или JSONL)"))
     format = forms.ChoiceField(label=gettext_lazy("Формат"), choices=FORMAT_CHOICES, required=False)
     network = forms.ChoiceField(
-        label=gettext_lazy("Сеть, если в файле её нет"), choices=NETWORK_CHOICES, initial="other"
+        label=gettext_lazy("Сеть, если в файле её нет"),
+        choices=[(code, gettext_lazy(title)) for code, title in NETWORK_CHOICES],
+        initial="other",
     )
 
 

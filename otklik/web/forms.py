@@ -28,7 +28,9 @@ class LocalDateTimeField(forms.DateTimeField):
 
 
 class ManualMessageForm(forms.Form):
-    network = forms.ChoiceField(label=_("Сеть"), choices=NETWORK_CHOICES, initial="other")
+    network = forms.ChoiceField(
+        label=_("Сеть"), choices=[(code, _(title)) for code, title in NETWORK_CHOICES], initial="other"
+    )
     author_name = forms.CharField(label=_("Автор"), max_length=255, required=False)
     url = forms.URLField(label=_("Ссылка на оригинал"), max_length=1000, required=False, assume_scheme="https")
     published_at = LocalDateTimeField(label=_("Опубликовано"), required=False)

@@ -323,10 +323,10 @@ def publication_retry(request: HttpRequest, actor: Actor, case_id: int, publicat
     """ "Повторить размещение": enqueue the publication again (only a pending one)."""
     case = _case(actor, case_id)
     if not (actor.is_curator or any(_mine(a, actor) and a.is_lead for a in case.assignments.all() if a.is_active)):
-        raise PermissionDenied("Повторить размещение может куратор или исполнитель подразделения.")
+        raise PermissionDenied(_("Повторить размещение может куратор или исполнитель подразделения."))
     pub = Publication.objects.filter(case=case, pk=publication_id).first()
     if pub is None:
-        raise NotFound("Публикация не найдена.")
+        raise NotFound(_("Публикация не найдена."))
     if pub.status != Publication.Status.PENDING:
         messages.error(request, _("Повторить можно только ожидающее размещение."))
         return redirect("web:case", case_id=case.pk)
@@ -362,7 +362,7 @@ def attachment_file(request: HttpRequest, actor: Actor, case_id: int, attachment
     case = _case(actor, case_id)
     attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
     if attachment is None:
-        raise NotFound("Вложение не найдено.")
+        raise NotFound(_("Вложение не найдено."))
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
     response["Content-Disposition"] = "inline"
     return response

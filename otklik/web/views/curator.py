@@ -11,11 +11,13 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from otklik.cases import actions, selectors
 from otklik.domain.networks import NETWORK_CHOICES
+from otklik.domain.regulation import Limit, Unit
 from otklik.domain.workflow import OPEN_STATES, STATE_TITLES, State
 from otklik.inbox import actions as inbox_actions
 from otklik.inbox.models import Message
@@ -95,10 +97,30 @@ def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
             "total": page.paginator.count,
             "triage_cases": triage_cases,
             "route_limit": actor.administration.regulation.limit("route"),
+            "route_limit_text": _limit_text(actor.administration.regulation.limit("route")),
             "now": timezone.now(),
             "nav": "inbox",
         },
     )
+
+
+def _limit_text(limit: Limit) -> str:
+    """``Limit.describe()`` (Russian, from the pure domain) or its translation, e.g. "cl. 8: 30 working minutes"."""
+    if (get_language() or "ru").startswith("ru"):
+        return limit.describe()
+    n = limit.value
+    words = {
+        Unit.WORKING_MINUTES: ngettext("%(n)s рабочая минута", "%(n)s рабочих минут", n),
+        Unit.WORKING_HOURS: ngettext("%(n)s рабочий час", "%(n)s рабочих часов", n),
+        Unit.WORKING_DAYS: ngettext("%(n)s рабочий день", "%(n)s рабочих дней", n),
+        Unit.CALENDAR_MINUTES: ngettext("%(n)s минута", "%(n)s минут", n),
+        Unit.CALENDAR_HOURS: ngettext("%(n)s час", "%(n)s часов", n),
+        Unit.CALENDAR_DAYS: ngettext("%(n)s календарный день", "%(n)s календарных дней", n),
+    }[limit.unit] % {"n": n}
+    point = (
+        _("п. %(n)s") % {"n": limit.point.removeprefix("П.").strip()} if limit.point.startswith("П.") else limit.point
+    )
+    return f"{point}: {words}"
 
 
 @actor_view(is_curator)
@@ -297,7 +319,7 @@ def board(request: HttpRequest, actor: Actor) -> HttpResponse:
             "departments": _departments(actor),
             "topics": Topic.objects.filter(administration=adm, is_active=True),
             "places": Place.objects.filter(administration=adm).select_related("parent"),
-            "networks": NETWORK_CHOICES,
+            "networks": [(code, _(title)) for code, title in NETWORK_CHOICES],
             "states": [(s.value, _(t)) for s, t in STATE_TITLES.items() if s in OPEN_STATES],
             "now": now,
             "nav": "board",
