@@ -162,7 +162,13 @@ IMPORTANCE_TITLES: dict[Importance, str] = {
 
 
 class StageKey(StrEnum):
-    """Stages whose deadlines the regulation sets; values equal the regulation file's keys."""
+    """Stages whose deadlines the regulation sets; values equal the regulation file's keys.
+
+    ``return`` (П.9) is the department's competence decision: it ends when the department accepts
+    the message (or contributes, or drafts) or returns it to the curator, and it is on time when
+    that decision came within the limit — a department that neither accepts nor returns keeps the
+    curator guessing, which is what the 30 minutes are for.
+    """
 
     ROUTE = "route"
     RETURN = "return"
@@ -177,7 +183,7 @@ class StageKey(StrEnum):
 
 STAGE_TITLES: dict[StageKey, str] = {
     StageKey.ROUTE: "Направление в подразделение (п. 8)",
-    StageKey.RETURN: "Возврат как не относящегося к компетенции (п. 9)",
+    StageKey.RETURN: "Решение о компетенции: принять или вернуть (п. 9)",
     StageKey.ANSWER: "Подготовка и размещение ответа (п. 10)",
     StageKey.DRAFT_LEAD: "Направление проекта куратору (п. 11)",
     StageKey.REVIEW: "Согласование куратором (п. 12)",
