@@ -10,10 +10,12 @@ injection: ``inject(method, kind, times=1, **kw)`` makes the next ``times`` call
 
 from __future__ import annotations
 
+import argparse
 import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -200,3 +202,23 @@ def _parse_multipart(ctype: str, body: bytes) -> tuple[dict[str, str], dict[str,
         else:
             form[str(name)] = data.decode("utf-8")
     return form, files
+
+
+def standalone_parser(description: str, default_port: int) -> argparse.ArgumentParser:
+    """The options every fake takes when run standalone (``python -m otklik.sources.<net>.fake``)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--port", type=int, default=default_port)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--seed", choices=["demo", "none"], default="demo")
+    return parser
+
+
+def serve_until_stopped(fake: FakeServer, banner: Callable[[], str]) -> None:
+    """Start ``fake``, print its banner (made after start: the port is known then), serve until interrupted."""
+    fake.start()
+    print(banner(), flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        fake.stop()

@@ -5,14 +5,13 @@ Run standalone: ``python -m otklik.sources.feeds.fake --port 8084 --seed demo`` 
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import time
 from email.utils import formatdate
 from typing import Any
 from xml.sax.saxutils import escape
 
-from otklik.sources.fakeserver import FakeServer, Reply, Request
+from otklik.sources.fakeserver import FakeServer, Reply, Request, serve_until_stopped, standalone_parser
 
 
 class FakeFeed(FakeServer):
@@ -89,21 +88,15 @@ def seed_demo(fake: FakeFeed) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Fake RSS feed for tests and the demo")
-    parser.add_argument("--port", type=int, default=8084)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--seed", choices=["demo", "none"], default="demo")
+    parser = standalone_parser("Fake RSS feed for tests and the demo", 8084)
     args = parser.parse_args(argv)
     fake = FakeFeed(host=args.host, port=args.port)
     if args.seed == "demo":
         seed_demo(fake)
-    fake.start()
-    print(f"Fake feed on {fake.url}/rss", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        fake.stop()
+    serve_until_stopped(
+        fake,
+        lambda: f"Fake feed on {fake.url}/rss",
+    )
 
 
 if __name__ == "__main__":

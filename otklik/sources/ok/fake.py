@@ -11,12 +11,11 @@ Run standalone: ``python -m otklik.sources.ok.fake --port 8083 --seed demo``.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import time
 from typing import Any
 
-from otklik.sources.fakeserver import FakeServer, Reply, Request
+from otklik.sources.fakeserver import FakeServer, Reply, Request, serve_until_stopped, standalone_parser
 from otklik.sources.ok.client import signature
 
 
@@ -236,10 +235,7 @@ def seed_demo_run(fake: FakeOk, group_id: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Fake OK REST API for tests and the demo")
-    parser.add_argument("--port", type=int, default=8083)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--seed", choices=["demo", "none"], default="demo")
+    parser = standalone_parser("Fake OK REST API for tests and the demo", 8083)
     parser.add_argument("--application-key", default=DEMO["application_key"])
     parser.add_argument("--application-secret-key", default=DEMO["application_secret_key"])
     parser.add_argument("--access-token", default=DEMO["access_token"])
@@ -254,17 +250,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     if args.seed == "demo":
         seed_demo_run(fake, args.group)
-    fake.start()
-    print(
-        f"Fake OK API on {fake.url}/fb.do  application_key={fake.application_key} "
-        f"application_secret_key={fake.application_secret_key} access_token={fake.access_token}",
-        flush=True,
+    serve_until_stopped(
+        fake,
+        lambda: (
+            f"Fake OK API on {fake.url}/fb.do  application_key={fake.application_key} "
+            f"application_secret_key={fake.application_secret_key} access_token={fake.access_token}"
+        ),
     )
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        fake.stop()
 
 
 if __name__ == "__main__":

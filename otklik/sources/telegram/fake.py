@@ -11,13 +11,12 @@ Run standalone: ``python -m otklik.sources.telegram.fake --port 8082 --seed demo
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import threading
 import time
 from typing import Any
 
-from otklik.sources.fakeserver import FakeServer, Reply, Request
+from otklik.sources.fakeserver import FakeServer, Reply, Request, serve_until_stopped, standalone_parser
 
 BOT = {
     "id": 123456,
@@ -278,22 +277,16 @@ def seed_demo_run(fake: FakeTelegram) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Fake Telegram Bot API for tests and the demo")
-    parser.add_argument("--port", type=int, default=8082)
-    parser.add_argument("--host", default="127.0.0.1")
+    parser = standalone_parser("Fake Telegram Bot API for tests and the demo", 8082)
     parser.add_argument("--token", default="123456:demo")
-    parser.add_argument("--seed", choices=["demo", "none"], default="demo")
     args = parser.parse_args(argv)
     fake = FakeTelegram(token=args.token, host=args.host, port=args.port)
     if args.seed == "demo":
         seed_demo_run(fake)
-    fake.start()
-    print(f"Fake Telegram Bot API on {fake.url}  token={args.token}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        fake.stop()
+    serve_until_stopped(
+        fake,
+        lambda: f"Fake Telegram Bot API on {fake.url}  token={args.token}",
+    )
 
 
 if __name__ == "__main__":

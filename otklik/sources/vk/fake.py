@@ -9,14 +9,13 @@ Run standalone: ``python -m otklik.sources.vk.fake --port 8081 --seed demo`` (to
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from otklik.sources.fakeserver import FakeServer, Reply, Request
+from otklik.sources.fakeserver import FakeServer, Reply, Request, serve_until_stopped, standalone_parser
 
 VERSION = "5.199"
 
@@ -436,22 +435,16 @@ def seed_demo_run(fake: FakeVk) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Fake VK API for tests and the demo")
-    parser.add_argument("--port", type=int, default=8081)
-    parser.add_argument("--host", default="127.0.0.1")
+    parser = standalone_parser("Fake VK API for tests and the demo", 8081)
     parser.add_argument("--token", default=DEMO_TOKEN)
-    parser.add_argument("--seed", choices=["demo", "none"], default="demo")
     args = parser.parse_args(argv)
     fake = FakeVk(token=args.token, host=args.host, port=args.port)
     if args.seed == "demo":
         seed_demo_run(fake)
-    fake.start()
-    print(f"Fake VK API on {fake.url}/method  token={args.token}  groups={sorted(fake.groups)}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        fake.stop()
+    serve_until_stopped(
+        fake,
+        lambda: f"Fake VK API on {fake.url}/method  token={args.token}  groups={sorted(fake.groups)}",
+    )
 
 
 if __name__ == "__main__":
