@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import tomllib
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,6 +47,7 @@ from types import MappingProxyType
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from otklik.domain import tomlfile
 from otklik.domain.production_calendar import (
     CalendarError,
     CalendarYearNotCovered,
@@ -228,23 +228,11 @@ class WorkingCalendar:
 
     @classmethod
     def from_toml(cls, text: str, *, source: str = "<string>") -> WorkingCalendar:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise CalendarError(f"{source}: синтаксическая ошибка TOML: {exc}") from None
-        return _from_dict(data, source)
+        return _from_dict(tomlfile.parse(text, source=source, error=CalendarError), source)
 
     @classmethod
     def load(cls, path: str | Path) -> WorkingCalendar:
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise CalendarError(f"{path}: файл календаря не найден") from None
-        except OSError as exc:
-            raise CalendarError(f"{path}: не удалось прочитать файл календаря: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise CalendarError(f"{path}: файл календаря не в кодировке UTF-8") from None
+        text = tomlfile.read_text(path, what="файл календаря", error=CalendarError)
         return cls.from_toml(text, source=str(path))
 
     def with_exceptions(self, exceptions: Iterable[DayException]) -> WorkingCalendar:

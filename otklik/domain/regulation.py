@@ -14,13 +14,14 @@ A limit's ``runs_from`` names the event its clock starts from. One limit runs ba
 from __future__ import annotations
 
 import functools
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from otklik.domain import tomlfile
 
 __all__ = [
     "BACKWARD_ANCHORS",
@@ -120,23 +121,11 @@ class Regulation:
     @classmethod
     def loads(cls, text: str, *, source: str = "<string>") -> Regulation:
         """Parse and validate regulation TOML ``text``; ``source`` names it in error messages."""
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise RegulationError(f"{source}: синтаксическая ошибка TOML: {exc}") from None
-        return _parse(data, source)
+        return _parse(tomlfile.parse(text, source=source, error=RegulationError), source)
 
     @classmethod
     def load(cls, path: str | Path) -> Regulation:
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise RegulationError(f"{path}: файл регламента не найден") from None
-        except OSError as exc:
-            raise RegulationError(f"{path}: не удалось прочитать файл регламента: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise RegulationError(f"{path}: файл регламента не в кодировке UTF-8") from None
+        text = tomlfile.read_text(path, what="файл регламента", error=RegulationError)
         return cls.loads(text, source=str(path))
 
     @classmethod
