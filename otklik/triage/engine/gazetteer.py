@@ -13,14 +13,12 @@ which costs ~1 ms a message and is therefore off on the fast path.
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from .resources import load_records, shipped_records
 from .text import Doc, Token, is_known_word, lemma, normalize_word
 
 ENDINGS = frozenset(
@@ -102,18 +100,11 @@ class Gazetteer:
     @classmethod
     def from_file(cls, path: str | Path) -> Gazetteer:
         """Load ``.toml`` (``[[place]]`` tables) or ``.json`` (a list or ``{"place": [...]}``)."""
-        p = Path(path)
-        if p.suffix.lower() == ".json":
-            data: Any = json.loads(p.read_text(encoding="utf-8"))
-        else:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        records = data.get("place", []) if isinstance(data, dict) else data
-        return cls.from_records(records)
+        return cls.from_records(load_records(path, "place"))
 
     @classmethod
     def default(cls) -> Gazetteer:
-        text = files("otklik.triage.engine").joinpath("data/gazetteer.toml").read_text("utf-8")
-        return cls.from_records(tomllib.loads(text)["place"])
+        return cls.from_records(shipped_records("gazetteer.toml", "place"))
 
     # ----------------------------------------------------------------- matching
     @staticmethod

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import threading
+import tomllib
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +58,17 @@ def ner() -> Any:
         model = NER.load(str(path))
     model.navec(navec())
     return model
+
+
+def load_records(path: str | Path, key: str) -> list[Any]:
+    """Records from ``.toml`` (``[[key]]`` tables) or ``.json`` (a list, or ``{key: [...]}``)."""
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    data: Any = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
+    return list(data.get(key, []) if isinstance(data, dict) else data)
+
+
+def shipped_records(name: str, key: str) -> list[Any]:
+    """The records of a data file shipped in ``otklik/triage/engine/data``."""
+    text = files("otklik.triage.engine").joinpath("data", name).read_text("utf-8")
+    return list(tomllib.loads(text)[key])

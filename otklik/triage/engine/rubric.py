@@ -7,15 +7,13 @@ lemmatised on load, so a curator may type any form ("батареи", "улич�
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from .resources import load_records, shipped_records
 from .text import Doc, lemmatize_phrase
 
 FALLBACK_TOPIC = "other"
@@ -94,18 +92,11 @@ class Rubric:
     @classmethod
     def from_file(cls, path: str | Path) -> Rubric:
         """Load a ``.toml`` file (``[[topic]]`` tables) or a ``.json`` file (a list or ``{"topic": [...]}``)."""
-        p = Path(path)
-        if p.suffix.lower() == ".json":
-            data: Any = json.loads(p.read_text(encoding="utf-8"))
-        else:
-            data = tomllib.loads(p.read_text(encoding="utf-8"))
-        records = data.get("topic", []) if isinstance(data, dict) else data
-        return cls.from_records(records)
+        return cls.from_records(load_records(path, "topic"))
 
     @classmethod
     def default(cls) -> Rubric:
-        text = files("otklik.triage.engine").joinpath("data/rubric.toml").read_text("utf-8")
-        return cls.from_records(tomllib.loads(text)["topic"])
+        return cls.from_records(shipped_records("rubric.toml", "topic"))
 
     # ----------------------------------------------------------------- scoring
     def raw_scores(self, doc: Doc) -> dict[str, tuple[float, list[str]]]:
