@@ -177,11 +177,6 @@ class AttachIn(Schema):
     case_id: int
 
 
-class NamedOut(Schema):
-    id: int
-    name: str
-
-
 class AssignmentOut(Schema):
     id: int
     department_id: int
@@ -359,6 +354,3 @@ class MeOut(Schema):
     administration: str
     roles: list[str]
     department_ids: list[int]
-
-
-__all__ = ["NamedOut"]

@@ -101,13 +101,6 @@ def case_get(actor: Actor, case_id: int) -> Case:
     return case
 
 
-def case_get_by_number(actor: Actor, number: int) -> Case:
-    case = cases_visible_to(actor).filter(number=number).first()
-    if case is None:
-        raise NotFound("Обращение не найдено.")
-    return case
-
-
 def case_detail(actor: Actor, case_id: int) -> Case:
     """The case with its messages, assignments, drafts, stages and events prefetched."""
     case = case_get(actor, case_id)

@@ -142,10 +142,6 @@ def check(action: Action, state: State) -> Transition:
     return transition
 
 
-def allowed_actions(state: State) -> list[Action]:
-    return [a for a, t in TRANSITIONS.items() if state in t.sources]
-
-
 class Importance(StrEnum):
     LOW = "low"
     NORMAL = "normal"

@@ -8,8 +8,6 @@ import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
-
 from otklik.core.errors import NotFound, PermissionDenied
 
 from .models import Absence, Administration, ApiToken, CalendarException, Membership, Role
@@ -146,14 +144,6 @@ def substitute_for(user_id: int, *, administration: Administration, on: dt.date)
         seen.add(current)
 
 
-def department_executors(department_id: int) -> list[int]:
-    return list(
-        Membership.objects.filter(department_id=department_id, role=Role.EXECUTOR, is_active=True).values_list(
-            "user_id", flat=True
-        )
-    )
-
-
 def people_with_role(administration: Administration, role: str) -> list[int]:
     return list(
         Membership.objects.filter(administration=administration, role=role, is_active=True)
@@ -178,7 +168,3 @@ def api_token_user(raw: str) -> User:
 
 def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def user_filter_for_department(department_id: int) -> Q:
-    return Q(memberships__department_id=department_id, memberships__is_active=True)
