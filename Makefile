@@ -53,8 +53,14 @@ check: venv
 bench: venv
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
+# The catalog is kept sorted by msgid, without source locations or a creation date, so that
+# branches adding strings in different places merge without conflicts.
+PO := otklik/locale/en/LC_MESSAGES/django.po
 messages: venv
-	cd otklik && ../$(OTKLIK) makemessages -l en --ignore=triage/engine/data --no-obsolete && ../$(OTKLIK) compilemessages -l en
+	cd otklik && ../$(OTKLIK) makemessages -l en --ignore=triage/engine/data --no-obsolete --no-location
+	msgcat --sort-output --no-location --width=120 -o $(PO) $(PO)
+	sed -i '/^"POT-Creation-Date: /d' $(PO)
+	cd otklik && ../$(OTKLIK) compilemessages -l en
 
 clean:
 	rm -rf $(VENV) var node_modules otklik/web/vendor test-artifacts

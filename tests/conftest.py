@@ -61,10 +61,12 @@ def make_org(slug: str = "gz", name: str = "Администрация Гази�
         "roads": user("roads", "Сергей", "Дорогин"),
         "edu": user("edu", "Анна", "Школьная"),
         "zhkh_head": user("zhkh_head", "Николай", "Начальников"),
+        "admin": user("admin", "Алла", "Админова"),
     }
     Membership.objects.create(user=users["head"], administration=adm, role=Role.HEAD)
     Membership.objects.create(user=users["responsible"], administration=adm, role=Role.RESPONSIBLE)
     Membership.objects.create(user=users["curator"], administration=adm, role=Role.CURATOR)
+    Membership.objects.create(user=users["admin"], administration=adm, role=Role.ADMIN)
     for key, dept in (("zhkh", "zhkh"), ("zhkh2", "zhkh"), ("roads", "roads"), ("edu", "edu")):
         Membership.objects.create(user=users[key], administration=adm, role=Role.EXECUTOR, department=depts[dept])
     Membership.objects.create(

@@ -135,7 +135,7 @@ def build_organisation() -> Demo:
     admin = User.objects.filter(username="admin").first() or User.objects.create_superuser(
         "admin", "admin@gazzavod.local", PASSWORD, first_name="Администратор"
     )
-    del admin
+    Membership.objects.create(user=admin, administration=adm, role=Role.ADMIN)
     users: dict[str, User] = {}
     for username, first, last, role, dept_key in PEOPLE:
         user = User.objects.create_user(

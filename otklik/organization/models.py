@@ -182,6 +182,9 @@ class Role(models.TextChoices):
     CURATOR = "curator", _("Куратор")
     EXECUTOR = "executor", _("Исполнитель")
     DEPARTMENT_HEAD = "department_head", _("Начальник подразделения")
+    # The administration's own system administrator: sets up sources, the production calendar,
+    # answer templates; sees settings and delivery status, not the cases' workflow.
+    ADMIN = "admin", _("Администратор системы")
 
 
 class Membership(models.Model):

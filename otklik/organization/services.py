@@ -46,6 +46,11 @@ class Actor:
         return Role.HEAD in self.roles
 
     @property
+    def is_admin(self) -> bool:
+        """The administration's system administrator (sources, calendar, templates, delivery status)."""
+        return Role.ADMIN in self.roles
+
+    @property
     def is_executor(self) -> bool:
         return bool(self.roles & {Role.EXECUTOR, Role.DEPARTMENT_HEAD})
 

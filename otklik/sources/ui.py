@@ -24,7 +24,7 @@ from otklik.sources import polling
 from otklik.sources.errors import SourceError
 from otklik.sources.files import detect_format
 from otklik.sources.importing import ImportReport, guess_mapping, import_file, read_header
-from otklik.web.views.base import actor_view, is_curator
+from otklik.web.views.base import actor_view, administers, is_curator
 
 SESSION_KEY = "otklik_imports"
 MAX_UPLOAD = 200 * 1024 * 1024
@@ -75,7 +75,7 @@ def _file_source(actor: Actor) -> Source:
     return source_for(actor.administration, Source.Kind.FILE, network="other")
 
 
-@actor_view(is_curator)
+@actor_view(administers)
 def source_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     sources = list(Source.objects.filter(administration=actor.administration).order_by("name"))
     rows = [
@@ -98,7 +98,7 @@ def _own_source(actor: Actor, source_id: int) -> Source:
 
 
 @require_POST
-@actor_view(is_curator)
+@actor_view(administers)
 def source_check(request: HttpRequest, actor: Actor, source_id: int) -> HttpResponse:
     source = _own_source(actor, source_id)
     error = polling.check_source(source)
@@ -110,7 +110,7 @@ def source_check(request: HttpRequest, actor: Actor, source_id: int) -> HttpResp
 
 
 @require_POST
-@actor_view(is_curator)
+@actor_view(administers)
 def source_poll(request: HttpRequest, actor: Actor, source_id: int) -> HttpResponse:
     source = _own_source(actor, source_id)
     result = polling.poll_source(source)

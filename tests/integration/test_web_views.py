@@ -83,7 +83,13 @@ def test_anonymous_is_sent_to_login(client: Client, org: Any, name: str) -> None
 
 @pytest.mark.parametrize(
     ("name", "target"),
-    [("curator", "web:inbox"), ("responsible", "web:inbox"), ("zhkh", "web:my_cases"), ("head", "web:dashboard")],
+    [
+        ("curator", "web:inbox"),
+        ("responsible", "web:inbox"),
+        ("zhkh", "web:my_cases"),
+        ("head", "web:dashboard"),
+        ("admin", "sources:list"),
+    ],
 )
 def test_home_routes_each_role_to_its_work(client: Client, org: Any, name: str, target: str) -> None:
     response = login(client, org, name).get(reverse("web:home"))
@@ -103,6 +109,7 @@ def test_user_without_role_gets_403_not_500(client: Client, org: Any) -> None:
     [
         ("zhkh", ["inbox", "board", "review", "dashboard", "message_new"]),
         ("head", ["inbox", "review", "message_new"]),
+        ("admin", ["inbox", "board", "review", "dashboard", "message_new"]),
     ],
 )
 def test_views_of_other_roles_are_forbidden(client: Client, org: Any, name: str, views: list[str]) -> None:

@@ -33,6 +33,11 @@ def sees_everything(actor: Actor) -> bool:
     return actor.sees_everything
 
 
+def administers(actor: Actor) -> bool:
+    """The administration's set-up (sources, calendar, templates): its administrator or a curator."""
+    return actor.is_admin or actor.is_curator
+
+
 def reads_figures(actor: Actor) -> bool:
     return actor.is_head or actor.is_curator
 

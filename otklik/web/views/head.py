@@ -22,6 +22,8 @@ def home(request: HttpRequest, actor: Actor) -> HttpResponse:
         return redirect("web:my_cases")
     if actor.is_head:
         return redirect("web:dashboard")
+    if actor.is_admin and not actor.sees_everything:
+        return redirect("sources:list")
     return redirect("web:board")
 
 
