@@ -60,6 +60,7 @@ ACTION_TITLES: dict[str, str] = {
     "publish_failed": "Автоматическое размещение не удалось",
     "comment": "Комментарий",
     "breach": "Нарушен срок этапа",
+    "recompute_deadlines": "Сроки пересчитаны: изменился календарь",
 }
 
 
