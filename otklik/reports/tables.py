@@ -6,7 +6,12 @@ Cells are numbers, ``None`` (no data) or strings; ``text(cell)`` renders one the
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+from django.utils import translation
+
+from otklik.sla import display
 
 from .queries import DepartmentRow, DynamicsRow, MonthlyReport, StageStats
 
@@ -105,6 +110,12 @@ def dynamics_rows(rows: list[DynamicsRow]) -> list[list[Cell]]:
     return [[r.name, r.current, r.previous, r.year_ago, f"{r.change:+d}"] for r in rows]
 
 
+def moment_ru(value: dt.datetime, now: dt.datetime) -> str:
+    """A moment in the product's one form, in Russian (official documents stay Russian), with its zone."""
+    with translation.override("ru"):
+        return display.moment(value, value.tzinfo, now=now)
+
+
 def overdue_rows(report: MonthlyReport) -> list[list[Cell]]:
     return [
         [
@@ -112,7 +123,7 @@ def overdue_rows(report: MonthlyReport) -> list[list[Cell]]:
             c.summary[:120],
             c.department,
             c.stage,
-            c.due_at.strftime("%d.%m.%Y %H:%M"),
+            moment_ru(c.due_at, report.generated_at),
             c.overdue_hours,
             c.state + (" (не завершён)" if c.still_open else ""),
         ]

@@ -44,7 +44,7 @@ def render_xlsx(report: MonthlyReport) -> bytes:
     )
     ws.append([])
     ws.append(["Период", f"{report.start:%d.%m.%Y} — {report.end:%d.%m.%Y}"])
-    ws.append(["Сформировано", report.generated_at.strftime("%d.%m.%Y %H:%M")])
+    ws.append(["Сформировано", t.moment_ru(report.generated_at, report.generated_at)])
     ws.append(["Примечание", t.NOTES])
 
     _sheet(wb.create_sheet("Подразделения"), "Своевременность по подразделениям", t.DEPARTMENT_HEADERS,
