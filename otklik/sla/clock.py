@@ -74,12 +74,13 @@ def countdown(
 ) -> Countdown:
     """The countdown to ``due`` at ``now``; the limit is ``limit_seconds`` or the working time
     from ``started`` to ``due`` (stages whose limit is not in working minutes or hours)."""
+    changes_at: dt.datetime | None
     try:
-        remaining = int(calendar.elapsed(now, due).total_seconds())
-        running, changes_at = calendar.clock(now)
+        left_us, running, changes_at = calendar.time_left(now, due)
+        remaining = int(left_us / 1_000_000)
         if not limit_seconds and started is not None and due > started:
             limit_seconds = int(calendar.elapsed(started, due).total_seconds())
-        estimated = bool(calendar.estimated_years(now, due))
+        estimated = calendar.is_estimated(now, due)
     except CalendarError:
         # A strict calendar without the year: wall-clock time, said to be an estimate.
         remaining, running, changes_at, estimated = int((due - now).total_seconds()), True, None, True

@@ -18,8 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from .clock import Countdown
 
@@ -70,9 +70,21 @@ MONTHS = (
 )
 
 
+_WORDS: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def _cached(kind: str, make: Any) -> tuple[str, ...]:
+    """Translated words per language, resolved once (every countdown of a list page needs them)."""
+    key = (get_language() or "", kind)
+    found = _WORDS.get(key)
+    if found is None:
+        found = _WORDS[key] = tuple(make())
+    return found
+
+
 def zone_title(tz_name: str) -> str:
     if tz_name in ZONE_TITLES:
-        return str(ZONE_TITLES[tz_name])
+        return _cached(f"zone:{tz_name}", lambda: [str(ZONE_TITLES[tz_name])])[0]
     return tz_name.rsplit("/", 1)[-1].replace("_", " ")
 
 
@@ -95,7 +107,7 @@ def moment_parts(
     zone = _zone(tz)
     local = value.astimezone(zone)
     this_year = (now or timezone.now()).astimezone(zone).year
-    day = f"{local.day} {MONTHS[local.month - 1]}"
+    day = f"{local.day} {_cached('months', lambda: [str(m) for m in MONTHS])[local.month - 1]}"
     if local.year != this_year:
         day = f"{day} {local.year}"
     return f"{day}, {local:%H:%M}", zone_title(_zone_name(zone))

@@ -8,7 +8,8 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from otklik.cases.actions import ACTION_TITLES
@@ -74,38 +75,60 @@ def moment(value: dt.datetime | None, tz: str | None = None) -> str:
     return format_html('{} <span class="tz">({})</span>', when, zone)
 
 
-@register.inclusion_tag("web/_countdown.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def countdown(
     context: template.Context,
     value: clock.Countdown | dt.datetime | None,
     limit: int | None = None,
     started: dt.datetime | None = None,
     full: bool = False,
-) -> dict[str, Any]:
+) -> str:
     """The one countdown of the product: working time left or overdue, the deadline and its zone.
 
     ``value`` is a :class:`~otklik.sla.clock.Countdown` or a deadline; for a deadline the stage's
     working ``limit`` (seconds) or its ``started`` moment gives the colour. The administration's
     calendar is the signed-in actor's. ``full`` also writes out when a stopped clock runs again.
+    Built in Python, not an include: a list page renders a hundred of them.
     """
     now = context.get("now") or timezone.now()
-    cd = value if isinstance(value, clock.Countdown) or value is None else None
+    cd = value if isinstance(value, clock.Countdown) else None
     if isinstance(value, dt.datetime):
-        request = context.get("request")
-        actor = getattr(request, "actor", None)
+        actor = getattr(context.get("request"), "actor", None)
         if actor is not None:
             cd = clock.countdown(
                 actor.administration.calendar, due=value, now=now, limit_seconds=limit, started=started
             )
     if cd is None:
-        return {"cd": None}
-    return {
-        "cd": cd,
-        "now": now,
-        "left": display.left_words(cd),
-        "paused": display.paused_words(cd, now=now),
-        "full": full,
-    }
+        return ""
+    return countdown_html(cd, now=now, full=full)
+
+
+def countdown_html(cd: clock.Countdown, *, now: dt.datetime, full: bool = False) -> SafeString:
+    """«осталось 30 раб. мин · срок 2 дек., 09:30 (Чита)» with the data the live tick (app.js) reads."""
+    due_iso = iso(cd.due_at)
+    when, zone = display.moment_parts(cd.due_at, cd.tz_name, now=now)
+    paused = display.paused_words(cd, now=now)
+    attrs = f' data-left="{cd.remaining_seconds}" data-at="{iso(now)}" data-due="{due_iso}"'
+    if cd.clock_running and cd.changes_at is not None:
+        attrs += f' data-until="{iso(cd.changes_at)}"'
+    if cd.limit_seconds:
+        attrs += f' data-limit="{cd.limit_seconds}"'
+    parts = [
+        f'<span class="countdown lvl lvl-{cd.level}{" paused" if paused else ""}" data-countdown'
+        f' data-testid="countdown"{attrs}>',
+        f'<span class="left" data-left-text>{escape(display.left_words(cd))}</span> · ',
+        f'<span class="due">{escape(_("срок"))} <time datetime="{due_iso}">{escape(when)}'
+        f' <span class="tz">({escape(zone)})</span></time></span>',
+    ]
+    if paused:
+        words = escape(paused)
+        shown = f" {words}" if full else f'<span class="sr-only">{words}</span>'
+        parts.append(f' <span class="pause" title="{words}"><span aria-hidden="true">⏸</span>{shown}</span>')
+    if cd.estimated:
+        note = escape(_("Срок рассчитан приблизительно: производственный календарь года не загружен."))
+        parts.append(f' <span class="estimated" title="{note}">≈</span>')
+    parts.append("</span>")
+    return mark_safe("".join(parts))  # every variable part above is escaped or a number
 
 
 @register.filter
