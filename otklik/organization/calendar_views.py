@@ -21,7 +21,7 @@ from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from otklik.domain.calendar import ESTIMATED, SHIPPED, CalendarError
+from otklik.domain.calendar import ESTIMATED, SHIPPED, CalendarError, DayInfo, DayKind
 from otklik.domain.calendar.importing import MAX_FILE_CHARS
 from otklik.organization.services import Actor
 from otklik.sla.tasks import recompute_deadlines_later
@@ -39,12 +39,30 @@ class YearFileForm(forms.Form):
     )
 
 
-def _origin_title(origin: str) -> str:
+KIND_TITLES = {
+    DayKind.WORKING: gettext_lazy("рабочий день"),
+    DayKind.SHORTENED: gettext_lazy("сокращённый день"),
+    DayKind.DAY_OFF: gettext_lazy("выходной"),
+    DayKind.HOLIDAY: gettext_lazy("праздник"),
+}
+
+
+def _origin_title(origin: str, *, before_import: bool = False) -> str:
     if origin == SHIPPED:
         return _("данные выпуска")
     if origin == ESTIMATED:
+        if before_import:
+            return _("год не был загружен, сроки считались по пакету holidays")
         return _("не загружен: оценка по пакету holidays")
     return origin
+
+
+def _day_text(info: DayInfo) -> str:
+    """«Предпраздничный день (короче на 1 час), 7 ч» or «рабочий день, 8 ч»: a date, for the preview."""
+    text = info.note or str(KIND_TITLES[info.kind])
+    if info.is_working:
+        text += ", " + _("%(h)s ч") % {"h": f"{info.working_minutes / 60:g}".replace(".", ",")}
+    return text
 
 
 def _years(actor: Actor, now: dt.datetime) -> list[dict[str, Any]]:
@@ -114,7 +132,14 @@ def calendar_page(request: HttpRequest, actor: Actor) -> HttpResponse:
             now,
             preview=preview,
             preview_years=[
-                {"y": y, "replaces": _origin_title(y.replaces), "changes": y.changes[:SHOWN_CHANGES]}
+                {
+                    "y": y,
+                    "replaces": _origin_title(y.replaces, before_import=True),
+                    "changes": [
+                        {"date": c.date, "before": _day_text(c.before), "after": _day_text(c.after)}
+                        for c in y.changes[:SHOWN_CHANGES]
+                    ],
+                }
                 for y in preview.years
             ],
             text=text,

@@ -123,7 +123,9 @@ def countdown_html(cd: clock.Countdown, *, now: dt.datetime, full: bool = False)
     if paused:
         words = escape(paused)
         shown = f" {words}" if full else f'<span class="sr-only">{words}</span>'
-        parts.append(f' <span class="pause" title="{words}"><span aria-hidden="true">⏸</span>{shown}</span>')
+        parts.append(
+            f' <span class="pause" title="{words}"><span class="pause-icon" aria-hidden="true"></span>{shown}</span>'
+        )
     if cd.estimated:
         note = escape(_("Срок рассчитан приблизительно: производственный календарь года не загружен."))
         parts.append(f' <span class="estimated" title="{note}">≈</span>')

@@ -21,11 +21,15 @@
   }
 
   function tick() {
-    var now = Date.now();
+    var clock = window.performance ? performance.now() : Date.now();
     document.querySelectorAll("[data-countdown][data-left]").forEach(function (el) {
       var left0 = parseInt(el.getAttribute("data-left"), 10), at = Date.parse(el.getAttribute("data-at"));
       var due = Date.parse(el.getAttribute("data-due")), until = Date.parse(el.getAttribute("data-until") || "");
       if (isNaN(left0) || isNaN(at) || isNaN(due)) return;
+      // Time is the server's: its "now" at rendering plus what has passed here since (a monotonic
+      // clock), so a computer whose clock is wrong still counts right.
+      if (el._seen === undefined) el._seen = clock;
+      var now = at + (clock - el._seen);
       var passed = isNaN(until) ? 0 : Math.max(0, Math.min(now, until) - at);
       var left = left0 - Math.round(passed / 1000), overdue = now >= due;
       var text = el.querySelector("[data-left-text]");
@@ -38,6 +42,7 @@
       if (overdue) level = "overdue";
       else if (limit > 0) level = left / limit < 0.25 ? "red" : left / limit < 0.5 ? "amber" : "green";
       ["green", "amber", "red", "overdue"].forEach(function (l) { el.classList.toggle("lvl-" + l, l === level); });
+      if (!isNaN(until)) el.classList.toggle("paused", now >= until && !overdue);  // lunch or the close came
     });
   }
 
