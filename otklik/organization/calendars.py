@@ -13,7 +13,7 @@ How a loaded year reaches the calendars: a built :class:`WorkingCalendar` is cac
 and keyed by everything it is made of — zone, schedule file, exceptions, and the ids of the
 loaded years — so every process picks up a new year on its next build, with no signal to send.
 Stored stage deadlines of open cases are recomputed after the change is committed
-(``otklik.sla.tasks.recompute_deadlines_later`` → ``otklik.cases.actions_recompute``), as Zammad
+(``otklik.sla.tasks.recompute_deadlines_later`` → ``otklik.cases.actions.deadlines``), as Zammad
 does when a calendar changes; this module does not start it itself, so that the organisation
 does not depend on cases.
 """

@@ -15,13 +15,13 @@ def sweep_breaches() -> int:
 
 @shared_task(name="otklik.sla.tasks.recompute_deadlines", ignore_result=True)
 def recompute_deadlines(administration_id: int, user_id: int | None, reason: str) -> int:
-    from otklik.cases.actions_recompute import administration_deadlines_recompute
+    from otklik.cases.actions import administration_deadlines_recompute
     from otklik.organization.models import Administration
 
     administration = Administration.objects.filter(pk=administration_id).first()
     if administration is None:
         return 0
-    return administration_deadlines_recompute(administration=administration, actor_id=user_id, reason=reason).cases
+    return administration_deadlines_recompute(administration=administration, changed_by=user_id, reason=reason).cases
 
 
 def recompute_deadlines_later(administration_id: int, user_id: int | None, reason: str) -> None:

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from otklik.cases import actions
-from otklik.cases.actions_recompute import administration_deadlines_recompute
+from otklik.cases.actions import administration_deadlines_recompute
 from otklik.cases.models import Case, CaseEvent
 from otklik.domain.workflow import StageKey
 from otklik.organization.models import Administration, CalendarException, ProductionCalendarYear
@@ -89,7 +89,7 @@ def test_import_saves_the_year_and_recomputes_open_cases(org: Any, tmp_path: Pat
     answer = Stage.objects.get(case=case, key=StageKey.ANSWER.value)
     assert answer.due_at == chita(2028, 1, 12, 9, 30)
     event = CaseEvent.objects.get(case=case, action="recompute_deadlines")
-    assert event.actor == org.users["admin"]
+    assert event.actor is None and event.payload["changed_by"] == org.users["admin"].pk  # the system did it
     assert {s["stage"] for s in event.payload["stages"]} == {"answer"}
     # The administration's calendar and the deadline command now use the loaded year.
     assert Administration.objects.get(pk=org.adm.pk).calendar.production.covers(2028)
@@ -256,7 +256,7 @@ def test_a_new_day_off_moves_open_deadlines_and_lifts_a_breach_that_moved_away(o
     Stage.objects.filter(pk=route.pk).update(breached_at=chita(2026, 12, 8, 9, 16))
     CalendarException.objects.create(administration=org.adm, date=dt.date(2026, 12, 8), kind="day_off")
     result = administration_deadlines_recompute(
-        administration=org.adm, actor_id=org.users["admin"].pk, reason="test", now=chita(2026, 12, 8, 9, 20)
+        administration=org.adm, changed_by=org.users["admin"].pk, reason="test", now=chita(2026, 12, 8, 9, 20)
     )
     assert (result.cases, result.stages) == (1, 2)  # route and answer
     route.refresh_from_db()
@@ -265,7 +265,7 @@ def test_a_new_day_off_moves_open_deadlines_and_lifts_a_breach_that_moved_away(o
     assert case.next_deadline_at == chita(2026, 12, 9, 9, 15)
     assert case.answer_due_at == chita(2026, 12, 10, 9, 45)
     # Nothing moves a second time, and a closed case is left alone.
-    assert administration_deadlines_recompute(administration=org.adm, actor_id=None, reason="again").cases == 0
+    assert administration_deadlines_recompute(administration=org.adm, changed_by=None, reason="again").cases == 0
 
 
 def test_a_shortened_deadline_stays_where_the_curator_put_it(org: Any) -> None:
@@ -278,6 +278,6 @@ def test_a_shortened_deadline_stays_where_the_curator_put_it(org: Any) -> None:
         triage=actions.TriageData(shortened_deadline=chita(2026, 12, 7, 15, 0)),
     )
     CalendarException.objects.create(administration=org.adm, date=dt.date(2026, 12, 7), kind="day_off")
-    administration_deadlines_recompute(administration=org.adm, actor_id=None, reason="test", now=now)
+    administration_deadlines_recompute(administration=org.adm, changed_by=None, reason="test", now=now)
     case.refresh_from_db()
     assert case.answer_due_at == chita(2026, 12, 7, 15, 0)

@@ -111,7 +111,7 @@ def _agreed(command: BaseCommand, options: dict[str, Any]) -> bool:
 
 
 def import_file(command: BaseCommand, options: dict[str, Any]) -> None:
-    from otklik.cases.actions_recompute import administration_deadlines_recompute
+    from otklik.cases.actions import administration_deadlines_recompute
     from otklik.organization.calendars import production_import_preview, production_years_save
 
     path = options.get("file")
@@ -142,7 +142,7 @@ def import_file(command: BaseCommand, options: dict[str, Any]) -> None:
             raise CommandError(f"{adm.slug}: {exc}\nНичего не сохранено.", returncode=2) from None
         # The web page leaves this to the worker; the command waits, so the operator sees it done.
         result = administration_deadlines_recompute(
-            administration=adm, actor_id=user.pk if user else None, reason=f"otklik calendar import {name}"
+            administration=adm, changed_by=user.pk if user else None, reason=f"otklik calendar import {name}"
         )
         years = ", ".join(str(row.year) for row in saved)
         command.stdout.write(
