@@ -43,7 +43,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from otklik.domain.regulation import Limit, Unit
@@ -291,18 +291,9 @@ class WorkingCalendar:
 
     def add(self, start: datetime, limit: Limit | timedelta) -> datetime:
         """The deadline ``limit`` after ``start`` (see the module docstring for each unit)."""
-        # The hot path (working minutes/hours) is written out inline: it runs for every
-        # deadline of every case on every recomputation.
-        if isinstance(limit, timedelta):
-            duration = limit // _US
-            if duration < 0:
-                raise CalendarError(f"отрицательная длительность: {limit}")
-        elif limit.unit is Unit.WORKING_MINUTES:
-            duration = limit.value * _MINUTE_US
-        elif limit.unit is Unit.WORKING_HOURS:
-            duration = limit.value * _HOUR_US
-        else:
-            return self._add_other(start, limit)
+        duration = _working_us(limit)
+        if duration is None:
+            return self._add_other(start, cast(Limit, limit))
         us = self._timeline.add(to_us(start), duration)
         if 0 <= us < _FAST_US_LIMIT:
             return datetime.fromtimestamp(us / 1e6, self.tz)
@@ -327,21 +318,15 @@ class WorkingCalendar:
     def subtract(self, end: datetime, limit: Limit | timedelta) -> datetime:
         """The latest instant ``x`` with ``elapsed(x, end) == limit`` (П.11 draft lead time)."""
         from_us = self._timeline.from_us
-        if isinstance(limit, timedelta):
-            duration = limit // _US
-            if duration < 0:
-                raise CalendarError(f"отрицательная длительность: {limit}")
-        elif limit.unit is Unit.WORKING_MINUTES:
-            duration = limit.value * _MINUTE_US
-        elif limit.unit is Unit.WORKING_HOURS:
-            duration = limit.value * _HOUR_US
-        elif limit.unit is Unit.CALENDAR_MINUTES:
+        duration = _working_us(limit)
+        if duration is not None:
+            return from_us(self._timeline.subtract(to_us(end), duration))
+        limit = cast(Limit, limit)
+        if limit.unit is Unit.CALENDAR_MINUTES:
             return from_us(to_us(end) - limit.value * _MINUTE_US)
-        elif limit.unit is Unit.CALENDAR_HOURS:
+        if limit.unit is Unit.CALENDAR_HOURS:
             return from_us(to_us(end) - limit.value * _HOUR_US)
-        else:
-            raise CalendarError(f"срок {limit.key} ({limit.unit}): отсчёт назад в днях не поддерживается")
-        return from_us(self._timeline.subtract(to_us(end), duration))
+        raise CalendarError(f"срок {limit.key} ({limit.unit}): отсчёт назад в днях не поддерживается")
 
     def deadline(self, anchor: datetime, limit: Limit) -> datetime:
         """The deadline of ``limit`` whose clock runs from ``anchor`` (backwards for П.11)."""
@@ -361,6 +346,20 @@ class WorkingCalendar:
                 return self._timeline.from_us(self._timeline.local_midnight_us(last + timedelta(days=1)))
             last += timedelta(days=1)
         raise CalendarError("в календаре нет рабочих дней")  # pragma: no cover
+
+
+def _working_us(limit: Limit | timedelta) -> int | None:
+    """Microseconds of a working-time limit (a bare ``timedelta`` is working time); None for others."""
+    if isinstance(limit, timedelta):
+        duration = limit // _US
+        if duration < 0:
+            raise CalendarError(f"отрицательная длительность: {limit}")
+        return duration
+    if limit.unit is Unit.WORKING_MINUTES:
+        return limit.value * _MINUTE_US
+    if limit.unit is Unit.WORKING_HOURS:
+        return limit.value * _HOUR_US
+    return None
 
 
 @functools.cache

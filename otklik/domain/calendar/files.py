@@ -356,36 +356,19 @@ class _YearsFile:
         holidays: dict[date, str],
     ) -> None:
         """What no decree can say: a weekday working Saturday, a day both off and working."""
-        where = f"years.{year}"
-        for day in days_off:
-            if day.weekday() >= 5:
-                raise self.fail(
-                    f"{where}.days_off: {day.isoformat()} — суббота или воскресенье, выходной и без переноса",
-                    year,
-                    day.isoformat(),
-                )
-            if day in saturdays:
-                raise self.fail(
-                    f"{where}: {day.isoformat()} указан и в days_off, и в working_saturdays", year, day.isoformat()
-                )
-            if day in shortened:
-                raise self.fail(
-                    f"{where}.shortened: {day.isoformat()} — выходной (days_off), сокращённым он быть не может",
-                    year,
-                    day.isoformat(),
-                )
-        for day in saturdays:
-            if day.weekday() < 5:
-                raise self.fail(
-                    f"{where}.working_saturdays: {day.isoformat()} — будний день; здесь указывают "
-                    f"выходные дни, ставшие рабочими",
-                    year,
-                    day.isoformat(),
-                )
-            if day in holidays:
-                raise self.fail(
-                    f"{where}: {day.isoformat()} — праздник, рабочим он быть не может", year, day.isoformat()
-                )
-        for day in shortened:
-            if day in holidays:
-                raise self.fail(f"{where}.shortened: {day.isoformat()} — праздник", year, day.isoformat())
+        rules: list[tuple[Any, Any, str]] = [
+            (days_off, lambda d: d.weekday() >= 5, ".days_off: {d} — суббота или воскресенье, выходной и без переноса"),
+            (days_off, lambda d: d in saturdays, ": {d} указан и в days_off, и в working_saturdays"),
+            (days_off, lambda d: d in shortened, ".shortened: {d} — выходной (days_off), сокращённым он быть не может"),
+            (
+                saturdays,
+                lambda d: d.weekday() < 5,
+                ".working_saturdays: {d} — будний день; здесь указывают выходные дни, ставшие рабочими",
+            ),
+            (saturdays, lambda d: d in holidays, ": {d} — праздник, рабочим он быть не может"),
+            (shortened, lambda d: d in holidays, ".shortened: {d} — праздник"),
+        ]
+        for days, broken, problem in rules:
+            for day in sorted(days):
+                if broken(day):
+                    raise self.fail(f"years.{year}{problem.format(d=day.isoformat())}", year, day.isoformat())
