@@ -228,15 +228,19 @@ def measure_case_ids(
     *,
     now: dt.datetime,
     department_id: int | None = None,
+    place_ids: Iterable[int] | None = None,
 ) -> QuerySet[Any]:
     """The ids of the cases a figure counts, attributed to ``department_id`` the way the figure
-    is (answers to the answering department, receipts to the receiving one)."""
+    is (answers to the answering department, receipts to the receiving one); ``place_ids`` — a
+    settlement with its streets and objects (the map's counts)."""
     answer = StageKey.ANSWER.value
     stages: Any
     if measure in ("detected", "significant"):
         qs = cases_detected(adm, lo, hi)
         if measure == "significant":
             qs = qs.filter(significant=True)
+        if place_ids is not None:
+            qs = qs.filter(place_id__in=list(place_ids))
         if department_id:
             qs = qs.filter(assignments__department_id=department_id)
         return qs.values("pk")
@@ -267,6 +271,23 @@ def measure_case_ids(
 
 # --------------------------------------------------------------------------------------------
 # department rows
+
+
+def place_with_descendants(adm: Administration, place_id: int) -> list[int]:
+    """A place and everything under it (a settlement's streets and objects)."""
+    from otklik.organization.models import Place
+
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent in Place.objects.filter(administration=adm).values_list("pk", "parent_id"):
+        children[parent].append(pk)
+    out, todo = [], [place_id]
+    while todo:
+        pk = todo.pop()
+        if pk in out:
+            continue
+        out.append(pk)
+        todo += children.get(pk, [])
+    return out
 
 
 def department_rows(

@@ -96,5 +96,5 @@ def last_weeks(end: dt.date, count: int) -> list[tuple[dt.date, dt.date]]:
 
 
 def short_month(start: dt.date) -> str:
-    """«янв 2026» for chart axes."""
-    return f"{MONTHS_NOMINATIVE[start.month - 1][:3]} {start.year}"
+    """«янв 26» for chart axes."""
+    return f"{MONTHS_NOMINATIVE[start.month - 1][:3]} {start.year % 100:02d}"
