@@ -89,20 +89,48 @@ def _section(doc: Any, *, landscape: bool) -> None:
     )
 
 
-def column_widths(headers: list[str], rows: list[list[str]], total: int, text_columns: set[int]) -> list[int]:
-    """Widths proportional to what the columns hold: text columns by their typical length, figure
-    columns by their longest header word; every column at least a readable minimum."""
-    weights = []
+CELL_MARGIN = Mm(0.9)
+
+
+def column_widths(
+    headers: list[str], rows: list[list[str]], total: int, text_columns: set[int], *, size: float, head_size: float
+) -> list[int]:
+    """Widths (EMU) that fit the content: a figure column as wide as its longest header word or
+    value (no word is broken), the text columns sharing the rest by what they typically hold."""
+    head_char, body_char = Pt(head_size * 0.56), Pt(size * 0.5)  # Times New Roman: bold Cyrillic, digits
+    slack = 2 * CELL_MARGIN + Mm(1)
+    widths = [0] * len(headers)
+    wants = {}
     for j, header in enumerate(headers):
         longest_word = max((len(w) for w in header.split()), default=1)
         values = [len(r[j]) for r in rows] or [1]
         if j in text_columns:
             typical = sorted(values)[len(values) * 3 // 4]  # the 75th percentile, not the outlier
-            weights.append(max(min(typical, 48), longest_word, 8))
+            wants[j] = max(min(typical, 40), longest_word, 10)
         else:
-            weights.append(int(max(longest_word, max(values), 4) * 0.9))
-    scale = total / sum(weights)
-    return [int(w * scale) for w in weights]
+            widths[j] = int(max(longest_word * head_char, max(values) * body_char) + slack)
+    rest = total - sum(widths)
+    minimum = {j: int(max((len(w) for w in headers[j].split()), default=1) * head_char + slack) for j in wants}
+    if rest < sum(minimum.values()):  # too many figures for the page: shrink them evenly
+        figures = total - sum(minimum.values())
+        scale = figures / sum(widths)
+        widths = [int(w * scale) for w in widths]
+        rest = total - sum(widths)
+    for j, want in wants.items():
+        widths[j] = int(rest * want / sum(wants.values()))
+    twip = 635  # Word keeps widths in twentieths of a point: round down to them, so the sum still fits
+    return [w // twip * twip for w in widths]
+
+
+def _cell_margins(table: Any) -> None:
+    props = table._tbl.tblPr
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        node = OxmlElement(f"w:{side}")
+        node.set(qn("w:w"), str(int(CELL_MARGIN.twips)))
+        node.set(qn("w:type"), "dxa")
+        margins.append(node)
+    props.append(margins)
 
 
 def _repeat_header(row: Any) -> None:
@@ -129,12 +157,16 @@ def _table(
     text_columns: set[int] | None = None,
 ) -> None:
     text_columns = {0} if text_columns is None else text_columns
+    head_size = max(size - 1, 7)
     cells_text = [[t.text(cell_text(v, limit=CELL_LIMIT)) for v in values] for values in rows]
-    widths = column_widths(headers, cells_text, _usable_width(doc), text_columns)
+    widths = column_widths(headers, cells_text, _usable_width(doc), text_columns, size=size, head_size=head_size)
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    _cell_margins(table)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width  # the grid (LibreOffice reads it); the cells' own widths are for Word
     head = table.rows[0]
     _repeat_header(head)
     _no_split(head)
@@ -142,7 +174,7 @@ def _table(
         cell.text = ""
         cell.width = widths[j]
         paragraph = cell.paragraphs[0]
-        _font(paragraph.add_run(header), size, bold=True)
+        _font(paragraph.add_run(header), head_size, bold=True)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.keep_with_next = True
     for i, values in enumerate(cells_text):
