@@ -157,9 +157,9 @@ def _lines(
     adm: Administration, start: dt.date, end: dt.date, now: dt.datetime
 ) -> tuple[dict[int | None, f.DepartmentRow], dict[int | None, f.DepartmentRow]]:
     lo, hi = instants(adm, start, end)
-    rows, _ = f.department_rows(adm, lo, hi, now=now)
+    rows, _ = f.department_rows(adm, lo, hi, now=now, percentiles=False)
     plo, phi = instants(adm, *previous_period(start, end))
-    previous, _ = f.department_rows(adm, plo, phi, now=now)
+    previous, _ = f.department_rows(adm, plo, phi, now=now, percentiles=False)
     return rows, previous
 
 

@@ -291,11 +291,18 @@ def place_with_descendants(adm: Administration, place_id: int) -> list[int]:
 
 
 def department_rows(
-    adm: Administration, lo: dt.datetime, hi: dt.datetime, *, now: dt.datetime, include_inactive: bool = False
+    adm: Administration,
+    lo: dt.datetime,
+    hi: dt.datetime,
+    *,
+    now: dt.datetime,
+    include_inactive: bool = False,
+    percentiles: bool = True,
 ) -> tuple[dict[int | None, DepartmentRow], array]:
     """Received, repeats, answered (on time / late, median, p90) and overdue unanswered per
     department; the curator's row under ``None`` when it has figures. Also returns the elapsed
-    seconds of every answer in the period (for the overall percentiles)."""
+    seconds of every answer in the period (for the overall percentiles). ``percentiles=False``
+    skips reading the elapsed times (the dashboard shows counts and shares only)."""
     departments = list(Department.objects.filter(administration=adm).order_by("name"))
     names = {d.pk: d.name for d in departments}
     rows: dict[int | None, DepartmentRow] = {
@@ -320,7 +327,7 @@ def department_rows(
         row(r["department_id"]).repeats = r["repeats"]
 
     answer = StageKey.ANSWER.value
-    everything = stage_stats_into(adm, answer, lo, hi, row)
+    everything = stage_stats_into(adm, answer, lo, hi, row, percentiles=percentiles)
     for dept_row in rows.values():
         stats = dept_row.stages.get(answer)
         if stats:
@@ -336,7 +343,9 @@ def department_rows(
     return rows, everything
 
 
-def stage_stats_into(adm: Administration, key: str, lo: dt.datetime, hi: dt.datetime, row: Any) -> array:
+def stage_stats_into(
+    adm: Administration, key: str, lo: dt.datetime, hi: dt.datetime, row: Any, *, percentiles: bool = True
+) -> array:
     """Fill ``row(dept).stages[key]`` for the stages of ``key`` completed in the period: counts in
     the database, percentiles from a flat list of elapsed seconds. Returns all elapsed seconds."""
     done = stages_done(adm, key, lo, hi)
@@ -353,6 +362,8 @@ def stage_stats_into(adm: Administration, key: str, lo: dt.datetime, hi: dt.date
             )
     elapsed: dict[int | None, array] = defaultdict(lambda: array("q"))
     everything = array("q")
+    if not percentiles:
+        return everything
     rows_iter = (
         with_dept(done.filter(elapsed_seconds__isnull=False), key)
         .values_list("dept", "elapsed_seconds")

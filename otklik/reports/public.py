@@ -162,8 +162,10 @@ def public_page(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     start, end = _month(request, adm, now)
     months = last_months(_current(adm, now)[1], MONTHS)
-    figures_rows = month_figures(adm, [(start, end)], now)
-    history = [r for r in month_figures(adm, months, now) if r.department == "Всего"]
+    every = month_figures(adm, months if (start, end) in months else [*months, (start, end)], now)
+    figures_rows = [r for r in every if r.start == start]
+    starts = {a for a, _b in months}
+    history = [r for r in every if r.department == "Всего" and r.start in starts]
     return render(
         request,
         "reports/public.html",
