@@ -71,6 +71,10 @@ def _sheet(ws: Worksheet, title: str, headers: list[str], rows: list[list[t.Cell
         ws.column_dimensions[get_column_letter(j)].width = min(max(longest + 2, 9), 62)
     ws.row_dimensions[2].height = 45 if any(len(h) > 14 for h in headers) else 18
     ws.freeze_panes = "B3"
+    ws.print_title_rows = "2:2"  # printed, each page repeats the header and fits the width
+    ws.page_setup.orientation = "landscape" if len(headers) > 6 else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     last = get_column_letter(len(headers))
     ws.auto_filter.ref = f"A2:{last}{max(len(rows) + 2, 3)}"
 
