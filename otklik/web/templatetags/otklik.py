@@ -96,7 +96,11 @@ def countdown(
         actor = getattr(context.get("request"), "actor", None)
         if actor is not None:
             cd = clock.countdown(
-                actor.administration.calendar, due=value, now=now, limit_seconds=limit, started=started
+                actor.administration.calendar,
+                due=value,
+                now=now,
+                limit_seconds=limit if isinstance(limit, int) and limit > 0 else None,
+                started=started if isinstance(started, dt.datetime) else None,  # a missing variable is ""
             )
     if cd is None:
         return ""
