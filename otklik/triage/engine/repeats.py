@@ -1,4 +1,5 @@
-"""П.17 repeats: find the best earlier case on the same issue.
+"""П.17 repeats: find the best earlier case on the same issue — same place, same topic, similar
+text, within a time window.
 
 Two passes. First, an inverted index over content lemmas (rare lemmas only: postings longer than
 ``max_df`` are skipped for candidate generation) plus the author's and the place's recent cases
@@ -6,10 +7,11 @@ give a short list ranked by shared IDF weight. Then, for the top ``max_candidate
 the IDF-weighted Jaccard of the lemma sets and the cosine of the mean navec vectors of the
 lemmas (navec ships in the natasha wheel; loaded lazily, offline). Score:
 
-    0.5·jaccard + 0.35·max(0, (cos − 0.5)/0.5) + 0.1·same place + 0.05·same author
+    0.45·jaccard + 0.3·max(0, (cos − 0.5)/0.5) + 0.15·same place + 0.1·topic (same +, other −)
+    + 0.05·same author
 
-and a case is never a repeat when both name places and none is shared (another village is
-another issue).
+A case is never a repeat when both name places and none is shared (another village is another
+issue), nor when it is older than ``window`` (default 30 days) before the message.
 
 A match is suggested when the score reaches ``threshold``. The index is built once and updated
 with ``add``; ``find`` answers in a few milliseconds against 100 000 cases.
@@ -21,12 +23,13 @@ import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from .text import analyze_text
 
 DEFAULT_THRESHOLD = 0.4
+DEFAULT_WINDOW = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +58,10 @@ class RepeatIndex:
         use_vectors: bool = True,
         recent_per_key: int = 200,
         vector_cache_size: int = 50_000,
+        window: timedelta | None = DEFAULT_WINDOW,
     ) -> None:
         self.threshold = threshold
+        self.window = window
         self.max_candidates = max_candidates
         self.max_df_ratio = max_df_ratio
         self.min_df_cap = min_df_cap
@@ -70,6 +75,7 @@ class RepeatIndex:
         self._authors: list[str] = []
         self._places: list[frozenset[str]] = []
         self._at: list[datetime | None] = []
+        self._topics: list[str | None] = []
         self._by_author: dict[str, list[int]] = {}
         self._by_place: dict[str, list[int]] = {}
         self._vec_cache: dict[str, Any] = {}
@@ -102,9 +108,9 @@ class RepeatIndex:
         return True
 
     # ------------------------------------------------------------------ build
-    def _lemma_ids(self, text: str, *, grow: bool) -> frozenset[int]:
+    def _lemma_ids(self, text: str, *, grow: bool, lemmas: Iterable[str] | None = None) -> frozenset[int]:
         ids = set()
-        for lem in analyze_text(text).content_lemmas():
+        for lem in analyze_text(text).content_lemmas() if lemmas is None else lemmas:
             if lem.isdigit():
                 continue
             wid = self._vocab.get(lem)
@@ -137,11 +143,15 @@ class RepeatIndex:
         author: str | None = None,
         place: str | Iterable[str] | None = None,
         at: datetime | None = None,
+        *,
+        topic: str | None = None,
+        lemmas: Iterable[str] | None = None,
     ) -> None:
+        """Index a case (``lemmas``: its content lemmas, if already known)."""
         self.remove(case_id)  # adding a known case again replaces it (e.g. its place was changed)
         n = len(self._ids)
         self._slot[case_id] = n
-        lemma_ids = self._lemma_ids(text, grow=True)
+        lemma_ids = self._lemma_ids(text, grow=True, lemmas=lemmas)
         for wid in lemma_ids:
             self._postings[wid].append(n)
         self._ids.append(case_id)
@@ -151,6 +161,7 @@ class RepeatIndex:
         places = _norm_places(place)
         self._places.append(places)
         self._at.append(at)
+        self._topics.append(topic or None)
         if a:
             self._by_author.setdefault(a, []).append(n)
         for p in places:
@@ -217,6 +228,7 @@ class RepeatIndex:
         *,
         exclude: Any = None,
         lemmas: Iterable[str] | None = None,
+        topic: str | None = None,
     ) -> RepeatMatch | None:
         """The best earlier case for ``text`` (``lemmas``: its content lemmas, if already known)."""
         if len(self) == 0:
@@ -242,11 +254,13 @@ class RepeatIndex:
             return None
         dead, ats, ids = self._dead, self._at, self._ids
         if dead or at is not None or exclude is not None:
+            oldest = at - self.window if at is not None and self.window is not None else None
             acc = {
                 n: s
                 for n, s in acc.items()
                 if n not in dead
                 and (at is None or ats[n] is None or ats[n] <= at)  # type: ignore[operator]
+                and (oldest is None or ats[n] is None or ats[n] >= oldest)  # type: ignore[operator]
                 and (exclude is None or ids[n] != exclude)
             }
         top = heapq.nlargest(self.max_candidates, acc.items(), key=lambda kv: kv[1])
@@ -275,13 +289,17 @@ class RepeatIndex:
             other_place = bool(places) and bool(self._places[n]) and not same_place
             if other_place:
                 continue  # the same complaint from another village is another issue
-            score = 0.5 * jac + 0.35 * cos_adj + 0.1 * same_place + 0.05 * same_author
+            other_topic = self._topics[n]
+            topic_term = 0.0 if not topic or not other_topic else (1.0 if topic == other_topic else -1.0)
+            score = 0.45 * jac + 0.3 * cos_adj + 0.15 * same_place + 0.1 * topic_term + 0.05 * same_author
             if best is None or score > best.score:
                 reasons = [f"общие слова: {', '.join(sorted(self._words[w] for w in inter)[:8])}"]
                 if qvec is not None:
                     reasons.append(f"смысловое сходство {cos:.2f}")
                 if same_place:
                     reasons.append("то же место: " + ", ".join(sorted(places & self._places[n])))
+                if topic_term > 0:
+                    reasons.append("та же тема")
                 if same_author:
                     reasons.append("тот же автор")
                 best = RepeatMatch(self._ids[n], round(score, 4), tuple(reasons))
