@@ -22,7 +22,7 @@ import random
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,6 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from otklik.triage.engine import RepeatIndex, TopicModel, Triager  # noqa: E402
-from otklik.triage.engine.model import _folds  # noqa: E402
 
 REAL = ROOT / "tests/triage_real"
 SMOKE_EVAL = ROOT / "tests/triage_eval/eval.jsonl"
@@ -68,9 +67,15 @@ def topic_figures(rows: list[dict[str, Any]], triager: Triager, same: dict[str, 
     results = triager.analyze_many([(r["text"], None, None, None) for r in rows])
     gold = [r["topic"] for r in rows]
     pred = [same.get(res.topic, res.topic) if res.topic else None for res in results]
-    first = [same.get(res.topic_candidates[0].topic, res.topic_candidates[0].topic) if res.topic_candidates else None for res in results]
+    first = [
+        same.get(res.topic_candidates[0].topic, res.topic_candidates[0].topic) if res.topic_candidates else None
+        for res in results
+    ]
     covered = [i for i, p in enumerate(pred) if p is not None]
-    top3 = sum(g in [same.get(c.topic, c.topic) for c in res.topic_candidates[:3]] for g, res in zip(gold, results, strict=True))
+    top3 = sum(
+        g in [same.get(c.topic, c.topic) for c in res.topic_candidates[:3]]
+        for g, res in zip(gold, results, strict=True)
+    )
     curve = []
     for th in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6):
         keep = [i for i, res in enumerate(results) if res.topic_candidates and res.topic_candidates[0].score > th]
@@ -112,23 +117,42 @@ def learning_figures(train: list[dict[str, Any]], test: list[dict[str, Any]]) ->
 def _model_accuracy(model: TopicModel, test: list[dict[str, Any]], rubric_triager: Triager | None = None) -> float:
     if rubric_triager is not None:
         res = rubric_triager.analyze_many([(r["text"], None, None, None) for r in test])
-        return sum((x.topic_candidates[0].topic if x.topic_candidates else None) == r["topic"] for x, r in zip(res, test, strict=True)) / len(test)
+        return sum(
+            (x.topic_candidates[0].topic if x.topic_candidates else None) == r["topic"]
+            for x, r in zip(res, test, strict=True)
+        ) / len(test)
     probs = model.predict_proba_many([r["text"] for r in test])
     return sum(max(p, key=lambda k: p[k]) == r["topic"] for p, r in zip(probs, test, strict=True)) / len(test)
 
 
 def cv_toxicity(rows: list[dict[str, Any]], folds: int = 5) -> dict[str, float]:
-    """Both learners on a real binary task (toxic vs its neutral rewrite), cross-validated."""
-    labels = ["toxic" if not r["processable"] else "neutral" for r in rows]
+    """Both learners on a real binary task (toxic vs its neutral rewrite), cross-validated.
+
+    A comment and its rewrite always fall in the same fold (else the rewrite in training, with
+    the other label, would be the nearest neighbour of the comment under test).
+    """
+    pairs: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        pairs[r["id"].split("-", 2)[2]].append(i)
+    keys = sorted(pairs)
+    random.Random(7).shuffle(keys)
     out = {}
     for kind in ("baseline", "calibrated"):
         right = 0
-        for held in _folds(labels, folds, 7):
+        for f in range(folds):
+            held = [i for k in keys[f::folds] for i in pairs[k]]
             held_set = set(held)
-            train = [{"text": rows[i]["text"], "topic": labels[i]} for i in range(len(rows)) if i not in held_set]
+            train = [
+                {"text": rows[i]["text"], "topic": "neutral" if rows[i]["processable"] else "toxic"}
+                for i in range(len(rows))
+                if i not in held_set
+            ]
             model = TopicModel.train(train, kind=kind)
             probs = model.predict_proba_many([rows[i]["text"] for i in held])
-            right += sum(max(p, key=lambda k: p[k]) == labels[i] for p, i in zip(probs, held, strict=True))
+            right += sum(
+                max(p, key=lambda k: p[k]) == ("neutral" if rows[i]["processable"] else "toxic")
+                for p, i in zip(probs, held, strict=True)
+            )
         out[kind] = right / len(rows)
     return out
 
@@ -151,7 +175,8 @@ def screen_figures(rows: list[dict[str, Any]], triager: Triager) -> dict[str, An
         "recall": 1 - len(missed) / max(1, len(toxic)),
         "false_alarm_rate": len(alarms) / max(1, len(neutral)),
         "grounds": dict(grounds),
-        "errors": [f"miss | {r['text'][:100]}" for r in missed] + [f"alarm {s.reasons} | {r['text'][:90]}" for r, s in alarms],
+        "errors": [f"miss | {r['text'][:100]}" for r in missed]
+        + [f"alarm {s.reasons} | {r['text'][:90]}" for r, s in alarms],
     }
 
 
@@ -280,8 +305,10 @@ def main() -> None:
             if not r["processable"]:
                 neutral = next(x for x in screen_real if x["id"] == r["id"].replace("-t-", "-n-"))
                 pairs.append((r["text"], neutral["text"]))
-        _print("repeats on real paraphrases (toxic original → its rewrite, among the real messages):",
-               repeat_figures_paraphrases(pairs, [r["text"] for r in topics]))
+        _print(
+            "repeats on real paraphrases (toxic original → its rewrite, among the real messages):",
+            repeat_figures_paraphrases(pairs, [r["text"] for r in topics]),
+        )
     _print("template smoke set (tests/triage_eval/eval.jsonl):", smoke_figures(load(SMOKE_EVAL), triager))
     print(f"({time.perf_counter() - t0:.1f} s)")
 

@@ -78,13 +78,16 @@ def test_ingestion_fills_triage_from_the_administrations_topics_and_places(org: 
         "score": hints["topic_candidates"][0]["score"],
         "words": hints["topic_candidates"][0]["words"],
     }
-    assert hints["places"] == [{"name": "Широкая", "kind": "settlement", "place_id": org.places["shirokaya"].pk}]
-    assert hints["screen"] == {"processable": True, "reasons": []}
+    assert hints["places"] == [
+        {"name": "Широкая", "kind": "settlement", "kind_name": "населённый пункт", "place_id": org.places["shirokaya"].pk}
+    ]
+    assert hints["screen"] == {"processable": True, "reasons": [], "grounds": [], "ground_names": []}
     assert hints["repeat_of"] is None and hints["repeat_of_number"] is None
     assert hints["engine"] == f"{ENGINE_VERSION}+rules"
     assert set(hints) == {
-        "topic", "topic_name", "topic_id", "topic_candidates", "places", "importance", "screen", "repeat_of",
-        "repeat_of_number", "repeat_reasons", "significant", "significance_reasons", "engine",
+        "topic", "topic_name", "topic_id", "topic_confidence", "topic_confidence_name", "topic_candidates",
+        "departments", "places", "importance", "screen", "repeat_of", "repeat_of_number", "repeat_reasons",
+        "significant", "significance_reasons", "summary", "engine",
     }  # fmt: skip
 
 
@@ -113,14 +116,22 @@ def test_an_abusive_message_is_flagged_not_processable_with_reasons(org: Any, in
 
 
 def test_one_bad_message_does_not_stop_the_batch(org: Any, ingest: Any, monkeypatch: Any) -> None:
-    real = services.Triager.analyze
+    from otklik.triage.engine import Triager
 
-    def flaky(self: Any, text: str, **kw: Any) -> Any:
+    real_many, real_one = Triager.analyze_many, Triager.analyze
+
+    def flaky_many(self: Any, items: Any) -> Any:
+        if any("СБОЙ" in text for text, *_ in items):
+            raise RuntimeError("сбой разбора")
+        return real_many(self, items)
+
+    def flaky_one(self: Any, text: str, **kw: Any) -> Any:
         if "СБОЙ" in text:
             raise RuntimeError("сбой разбора")
-        return real(self, text, **kw)
+        return real_one(self, text, **kw)
 
-    monkeypatch.setattr(services.Triager, "analyze", flaky)
+    monkeypatch.setattr(Triager, "analyze_many", flaky_many)
+    monkeypatch.setattr(Triager, "analyze", flaky_one)
     good, bad = ingest(org, "Нет света в Широкой", "СБОЙ в тексте")
     assert good.triage["topic"] == "zhkh"
     assert bad.triage["error"] == "RuntimeError: сбой разбора"
@@ -295,7 +306,9 @@ def test_cli_uses_the_databases_rubric_places_and_cases(org: Any, ingest: Any, t
     case = detect(org, first, at=T0 + dt.timedelta(minutes=5), topics=("zhkh",), place="shirokaya")
     rows = _cli(tmp_path)
     assert (rows[0]["topic"], rows[0]["topic_id"]) == ("zhkh", org.topics["zhkh"].pk)
-    assert rows[0]["places"] == [{"name": "Широкая", "kind": "settlement", "place_id": org.places["shirokaya"].pk}]
+    assert rows[0]["places"] == [
+        {"name": "Широкая", "kind": "settlement", "kind_name": "населённый пункт", "place_id": org.places["shirokaya"].pk}
+    ]
     assert (rows[0]["repeat_of"], rows[0]["repeat_of_number"]) == (case.pk, case.number)
 
 

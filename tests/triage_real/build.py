@@ -76,7 +76,9 @@ def main() -> None:
         if not line.strip() or line.startswith("#"):
             continue
         name, group, code = (part.strip() for part in line.split("|"))
-        perm.append({"id": f"perm{len(perm) + 1:03d}", "text": name, "topic": code, "cur_group": group, "source": PERM_REPO})
+        perm.append(
+            {"id": f"perm{len(perm) + 1:03d}", "text": name, "topic": code, "cur_group": group, "source": PERM_REPO}
+        )
     _write("topics_tune.jsonl", perm)
 
 

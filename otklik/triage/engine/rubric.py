@@ -143,7 +143,7 @@ class Rubric:
                 if owned.get(i, code) != code:
                     continue
                 hits = found.setdefault(code, {})
-                key = (tok.lemma,)
+                key: tuple[str, ...] = (tok.lemma,)
                 w = weight * share
                 if key not in hits or hits[key][0] < w:
                     hits[key] = (w, tok.text)

@@ -83,7 +83,9 @@ _RUN3 = re.compile(r"(.)\1{2,}")
 _RUN2 = re.compile(r"(.)\1+")
 _SENT_END = re.compile(r"[.!?\n]+")
 _CLAUSE_MARK = re.compile(r"[,!?.;:—\-]")
-_STOP_CORES = frozenset("а и в с у о к на по ни да не за до от из так вот ну как что это то же ли бы ой ах эх ого".split())
+_STOP_CORES = frozenset(
+    "а и в с у о к на по ни да не за до от из так вот ну как что это то же ли бы ой ах эх ого".split()
+)
 SECOND_PERSON = frozenset(
     "ты вы тебя тебе тобой тебе вас вам вами твой твоя твое твоё твои твоих твоим ваш ваша ваше ваши ваших вашим".split()
 )
@@ -187,52 +189,55 @@ class Word:
 
 def split_words(text: str) -> list[list[Word]]:
     """Sentences of normalised words (``Word``); spaced-out single letters are joined."""
-    sentences: list[list[Word]] = []
     text = _PAREN_MASK.sub("*", text.lower())
-    for sentence in _split_sentences(text):
-        words: list[Word] = []
-        run: list[tuple[str, str]] = []
-        state = {"start": True}
+    return [words for sentence in _split_sentences(text) if (words := _sentence_words(sentence))]
 
-        def add(norm: str, raw: str) -> None:
-            alts = tuple(_deobfuscate(p) for p in _MULTIDOT.split(norm)) if _MULTIDOT.search(norm) else ()
-            words.append(Word(norm, raw, state["start"], False, alts))
-            state["start"] = False
 
-        def flush() -> None:
-            if len(run) >= 3:
-                add(_deobfuscate("".join(n for n, _ in run)), " ".join(r for _, r in run))
-            else:
-                for n, r in run:
-                    add(n, r)
-            run.clear()
+def _sentence_words(sentence: str) -> list[Word]:
+    words: list[Word] = []
+    run: list[tuple[str, str]] = []
+    start = True
 
-        for chunk in sentence.split():
-            for part in _CLEAN.sub(" ", chunk).split():
-                for piece in _pieces(part):
-                    stripped = piece.strip("-_")
-                    core = stripped.strip(".!?")
-                    if not core or not any(ch.isalnum() for ch in core):
-                        continue
-                    trailing = len(stripped) - len(stripped.rstrip("."))
-                    norm = _deobfuscate(core + ("." * trailing if trailing >= 2 else ""))
-                    if len(core) == 1 and core.isalpha():
-                        run.append((norm, piece))
-                        continue
-                    flush()
-                    add(norm, piece)
-            if _CLAUSE_MARK.search(chunk[-1:]):
-                flush()
-                if words:
-                    last = words[-1]
-                    words[-1] = Word(last.norm, last.raw, last.clause_start, True, last.alts)
-                state["start"] = True
+    def add(norm: str, raw: str) -> None:
+        nonlocal start
+        alts = tuple(_deobfuscate(p) for p in _MULTIDOT.split(norm)) if _MULTIDOT.search(norm) else ()
+        words.append(Word(norm, raw, start, False, alts))
+        start = False
+
+    def flush() -> None:
+        if len(run) >= 3:
+            add(_deobfuscate("".join(n for n, _ in run)), " ".join(r for _, r in run))
+        else:
+            for n, r in run:
+                add(n, r)
+        run.clear()
+
+    def end_clause() -> None:
+        nonlocal start
         flush()
         if words:
             last = words[-1]
             words[-1] = Word(last.norm, last.raw, last.clause_start, True, last.alts)
-            sentences.append(words)
-    return sentences
+        start = True
+
+    for chunk in sentence.split():
+        for part in _CLEAN.sub(" ", chunk).split():
+            for piece in _pieces(part):
+                stripped = piece.strip("-_")
+                core = stripped.strip(".!?")
+                if not core or not any(ch.isalnum() for ch in core):
+                    continue
+                trailing = len(stripped) - len(stripped.rstrip("."))
+                norm = _deobfuscate(core + ("." * trailing if trailing >= 2 else ""))
+                if len(core) == 1 and core.isalpha():
+                    run.append((norm, piece))
+                    continue
+                flush()
+                add(norm, piece)
+        if _CLAUSE_MARK.search(chunk[-1:]):
+            end_clause()
+    end_clause()
+    return words
 
 
 def _split_sentences(text: str) -> list[str]:
@@ -364,7 +369,10 @@ class Screen:
                 grounds.append(ground)
 
         for words in split_words(text or ""):
-            lemmas = [lemma(w.norm) if _CYR.search(w.norm) and not any(c in _MASK_SET for c in w.norm) else w.norm for w in words]
+            lemmas = [
+                lemma(w.norm) if _CYR.search(w.norm) and not any(c in _MASK_SET for c in w.norm) else w.norm
+                for w in words
+            ]
             lemma_set = frozenset(lemmas)
             official = self._official(lemmas)
             addressed = None
@@ -379,7 +387,7 @@ class Screen:
                     continue
                 if kind in ("insult", "weak", "animal") and i + 1 < len(words) and lemmas[i + 1] in self._typo_nouns:
                     continue  # «в кретином состоянии» is a typo of «критическом»
-                if kind in ("weak", "animal") and len(words) > 2:
+                if kind in ("weak", "animal") and len(words) > 1:
                     # «вор украл дрова» is a report; «воры из администрации», «вы свиньи», «клоуны!» insult
                     if addressed is None:
                         addressed = official or self._addressed(words, lemmas)

@@ -24,7 +24,6 @@ from .rubric import Rubric, TopicScore
 from .screen import Screen, ScreenResult
 from .text import Doc, analyze_text
 
-
 CONFIDENCE_NAMES = {
     "high": "уверенно",
     "medium": "вероятно",
@@ -134,9 +133,7 @@ class Triager:
     ) -> TriageResult:
         return self.analyze_many([(text, author, source, published_at)])[0]
 
-    def analyze_many(
-        self, items: Sequence[tuple[str, str | None, str | None, datetime | None]]
-    ) -> list[TriageResult]:
+    def analyze_many(self, items: Sequence[tuple[str, str | None, str | None, datetime | None]]) -> list[TriageResult]:
         """``analyze`` for several messages at once (the topic model predicts them in one call)."""
         docs = [analyze_text(text or "") for text, *_ in items]
         contents = [doc.content_lemmas() for doc in docs]
