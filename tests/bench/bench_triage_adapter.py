@@ -154,7 +154,7 @@ def main() -> None:
     print(f"one-message batches (Callback API pace): {single * 1e3:.1f} ms each, {1 / single:,.0f} msg/s")
 
     for label, check in (
-        ("rubric/places digest + model stat", lambda: services._context(adm)),
+        ("rubric/places digest + model stat", lambda: services.context._context(adm)),
         ("repeat index sync", lambda: services.repeat_index_for(adm)),
     ):
         t0, c0 = time.perf_counter(), time.process_time()

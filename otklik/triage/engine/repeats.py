@@ -19,6 +19,7 @@ with ``add``; ``find`` answers in a few milliseconds against 100 000 cases.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from collections.abc import Iterable
@@ -30,6 +31,7 @@ from .text import analyze_text
 
 DEFAULT_THRESHOLD = 0.4
 DEFAULT_WINDOW = timedelta(days=30)
+VECTOR_CANDIDATES = 8  # the navec cosine is computed for this many best candidates only
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +56,7 @@ class RepeatIndex:
         threshold: float = DEFAULT_THRESHOLD,
         max_candidates: int = 30,
         max_df_ratio: float = 0.02,
-        min_df_cap: int = 300,
+        min_df_cap: int = 150,
         use_vectors: bool = True,
         recent_per_key: int = 200,
         vector_cache_size: int = 50_000,
@@ -76,6 +78,10 @@ class RepeatIndex:
         self._places: list[frozenset[str]] = []
         self._at: list[datetime | None] = []
         self._topics: list[str | None] = []
+        # running maximum of the slots' times (timestamps): every slot before the first one whose
+        # running maximum reaches the window's start is older than the window, so postings are
+        # scanned from there (slots are added roughly in time order: cases by id, lines in order)
+        self._at_max: list[float] = []
         self._by_author: dict[str, list[int]] = {}
         self._by_place: dict[str, list[int]] = {}
         self._vec_cache: dict[str, Any] = {}
@@ -90,6 +96,19 @@ class RepeatIndex:
 
     def __len__(self) -> int:
         return len(self._ids) - len(self._dead)
+
+    _TRANSIENT = ("_navec", "_vec_cache", "_slot_vec", "_idf_cache", "_set_weight")
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a snapshot keeps: the index, not the vectors' caches (rebuilt on use)."""
+        state = dict(self.__dict__)
+        for key in self._TRANSIENT:
+            state[key] = None if key == "_navec" else {}
+        state["_weights_n"] = 0
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def __contains__(self, case_id: Any) -> bool:
         return case_id in self._slot
@@ -162,6 +181,8 @@ class RepeatIndex:
         self._places.append(places)
         self._at.append(at)
         self._topics.append(topic or None)
+        prev = self._at_max[-1] if self._at_max else -math.inf
+        self._at_max.append(max(prev, at.timestamp()) if at is not None else prev)
         if a:
             self._by_author.setdefault(a, []).append(n)
         for p in places:
@@ -169,9 +190,11 @@ class RepeatIndex:
 
     # ------------------------------------------------------------------ query
     def _fresh_weights(self) -> None:
-        """IDF depends on the number of slots: the caches hold while no case is added."""
-        if self._weights_n != len(self._ids):
-            self._weights_n = len(self._ids)
+        """IDF depends on the number of slots and changes slowly with it: the cached weights are
+        recomputed when the index has grown by a tenth (or a hundred cases) since they were."""
+        n = len(self._ids)
+        if n < self._weights_n or n > max(self._weights_n * 1.1, self._weights_n + 100):
+            self._weights_n = n
             self._idf_cache.clear()
             self._set_weight.clear()
 
@@ -237,34 +260,65 @@ class RepeatIndex:
         q, unknown = self._lemma_ids_query(text, lemmas)
         a = (author or "").strip().lower()
         places = _norm_places(place)
-        max_df = max(self.min_df_cap, int(self.max_df_ratio * len(self._ids)))
+        first = 0
+        if at is not None and self.window is not None:
+            first = bisect.bisect_left(self._at_max, (at - self.window).timestamp())
+        # a word in more than 2 % of the cases in reach (and more than ``min_df_cap``) says little
+        max_df = max(self.min_df_cap, int(self.max_df_ratio * (len(self._ids) - first)))
         acc: dict[int, float] = {}
         for wid in q:
             post = self._postings[wid]
-            if len(post) > max_df:
+            start = bisect.bisect_left(post, first) if first else 0
+            if len(post) - start > max_df:
                 continue
             w = self._idf(wid)
-            for n in post:
+            for n in post[start:] if start else post:
                 acc[n] = acc.get(n, 0.0) + w
         for key, table in ((a, self._by_author), *((p, self._by_place) for p in places)):
             if key:
                 for n in table.get(key, ())[-self.recent_per_key :]:
-                    acc[n] = acc.get(n, 0.0) + 0.5
+                    if n >= first:
+                        acc[n] = acc.get(n, 0.0) + 0.5
         if not acc:
             return None
         dead, ats, ids = self._dead, self._at, self._ids
-        if dead or at is not None or exclude is not None:
-            oldest = at - self.window if at is not None and self.window is not None else None
-            acc = {
-                n: s
-                for n, s in acc.items()
-                if n not in dead
+        oldest = at - self.window if at is not None and self.window is not None else None
+
+        def eligible(n: int) -> bool:
+            return (
+                n not in dead
                 and (at is None or ats[n] is None or ats[n] <= at)  # type: ignore[operator]
                 and (oldest is None or ats[n] is None or ats[n] >= oldest)  # type: ignore[operator]
                 and (exclude is None or ids[n] != exclude)
-            }
-        top = heapq.nlargest(self.max_candidates, acc.items(), key=lambda kv: kv[1])
+            )
+
+        # the best candidates first, the filter on them only (widening while too few pass)
+        want, top = self.max_candidates, []
+        while True:
+            ranked = heapq.nlargest(want, acc.items(), key=lambda kv: kv[1])
+            top = [kv for kv in ranked if eligible(kv[0])][: self.max_candidates]
+            if len(top) >= self.max_candidates or len(ranked) < want:
+                break
+            want *= 4
         q_weight = sum(self._idf(w) for w in q) + len(unknown) * (math.log(len(self._ids) + 1) + 1)
+        # First every candidate without vectors (cheap), then the vectors for the best few only.
+        scored = []
+        for n, _ in top:
+            same_place = bool(places & self._places[n])
+            if places and self._places[n] and not same_place:
+                continue  # the same complaint from another village is another issue
+            inter = q & self._sets[n]
+            inter_w = sum(self._idf(w) for w in inter)
+            union_w = q_weight + self._slot_weight(n) - inter_w
+            jac = inter_w / union_w if union_w else 0.0
+            other_topic = self._topics[n]
+            topic_term = 0.0 if not topic or not other_topic else (1.0 if topic == other_topic else -1.0)
+            same_author = bool(a) and self._authors[n] == a
+            base = 0.45 * jac + 0.15 * same_place + 0.1 * topic_term + 0.05 * same_author
+            scored.append((base, n, inter, same_place, topic_term, same_author))
+        if not scored:
+            return None
+        scored.sort(key=lambda x: -x[0])
         qvec = None
         if self.use_vectors:
             try:
@@ -272,26 +326,15 @@ class RepeatIndex:
             except Exception:
                 self.use_vectors = False
         best: RepeatMatch | None = None
-        for n, _ in top:
-            s = self._sets[n]
-            inter = q & s
-            inter_w = sum(self._idf(w) for w in inter)
-            union_w = q_weight + self._slot_weight(n) - inter_w
-            jac = inter_w / union_w if union_w else 0.0
+        for rank, (base, n, inter, same_place, topic_term, same_author) in enumerate(scored):
+            if best is not None and base + 0.3 <= best.score:
+                break  # the vectors cannot lift this one above the best
             cos = 0.0
-            if qvec is not None:
+            if qvec is not None and rank < VECTOR_CANDIDATES:
                 cvec = self._slot_vector(n)
                 if cvec is not None:
                     cos = float(qvec @ cvec)
-            cos_adj = max(0.0, (cos - 0.5) / 0.5)
-            same_author = bool(a) and self._authors[n] == a
-            same_place = bool(places & self._places[n])
-            other_place = bool(places) and bool(self._places[n]) and not same_place
-            if other_place:
-                continue  # the same complaint from another village is another issue
-            other_topic = self._topics[n]
-            topic_term = 0.0 if not topic or not other_topic else (1.0 if topic == other_topic else -1.0)
-            score = 0.45 * jac + 0.3 * cos_adj + 0.15 * same_place + 0.1 * topic_term + 0.05 * same_author
+            score = base + 0.3 * max(0.0, (cos - 0.5) / 0.5)
             if best is None or score > best.score:
                 reasons = [f"общие слова: {', '.join(sorted(self._words[w] for w in inter)[:8])}"]
                 if qvec is not None:

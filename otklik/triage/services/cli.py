@@ -9,7 +9,7 @@ from otklik.organization.models import Administration
 from otklik.triage.engine import Gazetteer, Refs, RepeatIndex, Rubric, TopicModel
 
 from .context import _context
-from .repeats import build_repeat_index
+from .repeats import private_repeat_index
 
 
 class AdministrationChoiceError(ValueError):
@@ -47,7 +47,7 @@ def cli_parts(slug: str | None = None) -> CliParts | None:
             raise AdministrationChoiceError(f"в базе несколько администраций, укажите --administration ({slugs})")
         adm = found[0]
     ctx = _context(adm)
-    st = build_repeat_index(adm)
+    st = private_repeat_index(adm)
     return CliParts(
         administration=adm.slug,
         rubric=ctx.triager.rubric,

@@ -9,9 +9,13 @@ were replaced.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pickle
+import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -34,7 +38,7 @@ class _RepeatState:
     stamps: dict[int, Any] = field(default_factory=dict)  # case id -> updated_at when indexed
     max_id: int = 0  # every case up to this id has been seen (its updated_at is in stamps)
     event_id: int = 0  # case events up to this id have been applied
-    built_at: float = 0.0
+    built_at: float = 0.0  # wall-clock time of the build (also across processes, via the snapshot)
 
 
 EVENT_OVERLAP = 200
@@ -125,7 +129,7 @@ def build_repeat_index(adm: Administration) -> _RepeatState:
     st.max_id = Case.objects.filter(administration=adm).aggregate(top=Max("id"))["top"] or 0
     for entry in _case_entries(adm, Q(id__lte=st.max_id)):
         _index_case(st, entry)
-    st.built_at = time.monotonic()
+    st.built_at = time.time()
     log.info(
         "triage: repeat index of %s built: %d cases in %.0f ms",
         adm.slug,
@@ -167,22 +171,68 @@ def _sync(adm: Administration, st: _RepeatState) -> bool:
     return True
 
 
+def _usable(adm: Administration, st: _RepeatState | None) -> bool:
+    return (
+        st is not None
+        and st.ident == _identity(adm)
+        and time.time() - st.built_at < _max_age()
+        and not (st.index.dead > 100 and st.index.dead > len(st.index) // 4)
+        and _sync(adm, st)
+    )
+
+
 def repeat_index_for(adm: Administration) -> _RepeatState:
     """The cached, synced index of the administration's earlier cases."""
     with lock:
         st = _indexes.get(adm.pk)
-        fresh = (
-            st is not None
-            and st.ident == _identity(adm)
-            and time.monotonic() - st.built_at < _max_age()
-            and not (st.index.dead > 100 and st.index.dead > len(st.index) // 4)
-            and _sync(adm, st)
-        )
-        if not fresh:
-            st = build_repeat_index(adm)
+        if not _usable(adm, st):
+            st = private_repeat_index(adm)
             _indexes[adm.pk] = st
         assert st is not None
         return st
+
+
+def private_repeat_index(adm: Administration) -> _RepeatState:
+    """An up-to-date index of the administration's cases that the caller may extend (the CLI adds
+    its input's lines): the snapshot synced, or a fresh build (then written as the snapshot)."""
+    st = load_snapshot(adm)
+    if _usable(adm, st):
+        assert st is not None
+        return st
+    st = build_repeat_index(adm)
+    save_snapshot(adm, st)
+    return st
+
+
+def snapshot_path(adm: Administration) -> Path:
+    return Path(settings.OTKLIK_DATA_DIR) / "cache" / f"repeats-{adm.slug}.pkl"
+
+
+def save_snapshot(adm: Administration, st: _RepeatState) -> None:
+    """Write atomically (a temporary file, then ``os.replace``); a failure only costs speed."""
+    path = snapshot_path(adm)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(st, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except (OSError, pickle.PicklingError):
+        log.exception("triage: cannot write the repeat index snapshot %s", path)
+
+
+def load_snapshot(adm: Administration) -> _RepeatState | None:
+    """The snapshot of this administration's index, or None (missing, foreign or unreadable)."""
+    path = snapshot_path(adm)
+    try:
+        with path.open("rb") as fh:
+            st = pickle.load(fh)  # our own file in OTKLIK_DATA_DIR, like the model files
+    except FileNotFoundError:
+        return None
+    except Exception:
+        log.warning("triage: unreadable repeat index snapshot %s; rebuilding", path, exc_info=True)
+        return None
+    return st if isinstance(st, _RepeatState) and st.ident == _identity(adm) else None
 
 
 def find_repeat(
