@@ -64,7 +64,11 @@ def test_rubric_from_records_defines_its_own_topics() -> None:
     res = Triager(rubric=rubric).analyze("Мост через реку разрушен")
     assert res.topic == "bridges"
     undetermined = Triager(rubric=rubric).analyze("Добрый день")
-    assert (undetermined.topic, undetermined.topic_name, undetermined.topic_confidence) == (None, "не определено", "none")
+    assert (undetermined.topic, undetermined.topic_name, undetermined.topic_confidence) == (
+        None,
+        "не определено",
+        "none",
+    )
 
 
 def test_heating_outage_is_critical_in_winter_with_many_affected(triager: Triager) -> None:

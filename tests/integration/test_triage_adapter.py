@@ -79,7 +79,12 @@ def test_ingestion_fills_triage_from_the_administrations_topics_and_places(org: 
         "words": hints["topic_candidates"][0]["words"],
     }
     assert hints["places"] == [
-        {"name": "Широкая", "kind": "settlement", "kind_name": "населённый пункт", "place_id": org.places["shirokaya"].pk}
+        {
+            "name": "Широкая",
+            "kind": "settlement",
+            "kind_name": "населённый пункт",
+            "place_id": org.places["shirokaya"].pk,
+        }
     ]
     assert hints["screen"] == {"processable": True, "reasons": [], "grounds": [], "ground_names": []}
     assert hints["repeat_of"] is None and hints["repeat_of_number"] is None
@@ -307,7 +312,12 @@ def test_cli_uses_the_databases_rubric_places_and_cases(org: Any, ingest: Any, t
     rows = _cli(tmp_path)
     assert (rows[0]["topic"], rows[0]["topic_id"]) == ("zhkh", org.topics["zhkh"].pk)
     assert rows[0]["places"] == [
-        {"name": "Широкая", "kind": "settlement", "kind_name": "населённый пункт", "place_id": org.places["shirokaya"].pk}
+        {
+            "name": "Широкая",
+            "kind": "settlement",
+            "kind_name": "населённый пункт",
+            "place_id": org.places["shirokaya"].pk,
+        }
     ]
     assert (rows[0]["repeat_of"], rows[0]["repeat_of_number"]) == (case.pk, case.number)
 

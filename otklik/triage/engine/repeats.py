@@ -8,7 +8,7 @@ the IDF-weighted Jaccard of the lemma sets and the cosine of the mean navec vect
 lemmas (navec ships in the natasha wheel; loaded lazily, offline). Score:
 
     0.45·jaccard + 0.3·max(0, (cos − 0.5)/0.5) + 0.15·same place + 0.1·topic (same +, other −)
-    + 0.05·same author
+    + 0.05·same author + 0.05·recency (1 on the same moment, 0 at the window's start)
 
 A case is never a repeat when both name places and none is shared (another village is another
 issue), nor when it is older than ``window`` (default 30 days) before the message.
@@ -29,7 +29,7 @@ from typing import Any
 
 from .text import analyze_text
 
-DEFAULT_THRESHOLD = 0.4
+DEFAULT_THRESHOLD = 0.37
 DEFAULT_WINDOW = timedelta(days=30)
 VECTOR_CANDIDATES = 8  # the navec cosine is computed for this many best candidates only
 
@@ -314,7 +314,10 @@ class RepeatIndex:
             other_topic = self._topics[n]
             topic_term = 0.0 if not topic or not other_topic else (1.0 if topic == other_topic else -1.0)
             same_author = bool(a) and self._authors[n] == a
-            base = 0.45 * jac + 0.15 * same_place + 0.1 * topic_term + 0.05 * same_author
+            recent = 0.0
+            if at is not None and ats[n] is not None and self.window:
+                recent = max(0.0, 1.0 - abs((at - ats[n]).total_seconds()) / self.window.total_seconds())  # type: ignore[operator]
+            base = 0.45 * jac + 0.15 * same_place + 0.1 * topic_term + 0.05 * same_author + 0.05 * recent
             scored.append((base, n, inter, same_place, topic_term, same_author))
         if not scored:
             return None

@@ -131,7 +131,7 @@ class Rubric:
                 n = len(lemmas)
                 if tuple(t.lemma for t in toks[i : i + n]) == lemmas:
                     written = " ".join(t.text for t in toks[i : i + n])
-                    found.setdefault(code, {})[lemmas] = (weight * _landmark_share(doc, i), written)
+                    found.setdefault(code, {})[lemmas] = (weight * _landmark_share(doc, i, n), written)
                     for j in range(i, i + n):
                         owned.setdefault(j, code)
         for i, tok in enumerate(toks):
@@ -185,11 +185,12 @@ class Rubric:
 FALLBACK_NAME = "Прочее"
 
 
-def _landmark_share(doc: Doc, i: int) -> float:
-    """``LANDMARK_SHARE`` when token ``i`` is a landmark that only locates the problem, else 1."""
+def _landmark_share(doc: Doc, i: int, n: int = 1) -> float:
+    """``LANDMARK_SHARE`` when the keyword at tokens ``i…i+n-1`` is a landmark that only locates
+    the problem, else 1."""
     toks = doc.tokens
     tok = toks[i]
-    if tok.lemma not in LANDMARKS:
+    if not any(t.lemma in LANDMARKS for t in toks[i : i + n]):
         return 1.0
     for j in range(max(0, i - 2), i):
         if toks[j].sentence == tok.sentence and toks[j].lemma in LOCATIVE:
