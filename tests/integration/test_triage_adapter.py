@@ -270,6 +270,9 @@ def test_retraining_writes_a_model_that_the_next_triage_uses(org: Any, other_org
     mine = results["gz"]
     assert mine["status"] == "saved", mine
     assert mine["model_accuracy"] > mine["rules_accuracy"] and mine["held_out"] == 8
+    # both learners were measured, and the kept one is the better of the two
+    learners = mine["learners"]["accuracy"]
+    assert {"baseline", "calibrated"} <= set(learners) and mine["learner"] in ("baseline", "calibrated")
     path = services.model_path(org.adm)
     assert path.exists() and path.with_suffix(".json").exists()
     [after] = ingest(org, "Паром у Кактолги снова стоит")
@@ -283,6 +286,15 @@ def test_too_few_labels_train_nothing(org: Any) -> None:
     _labelled_cases(org, 29)
     [result] = [r for r in services.retrain_topic_models() if r["administration"] == "gz"]
     assert result["status"] == "skipped" and not services.model_path(org.adm).exists()
+
+
+def test_the_suggested_topic_comes_with_its_departments(org: Any, ingest: Any) -> None:
+    org.depts["zhkh"].topics.set([org.topics["zhkh"]])
+    [m] = ingest(org, "В Широкой третий день нет воды, водовоз не приезжает")
+    assert m.triage["topic"] == "zhkh"
+    assert m.triage["departments"] == [{"id": org.depts["zhkh"].pk, "name": org.depts["zhkh"].name}]
+    [other] = ingest(org, "Огромная яма на дороге в Широкой")
+    assert other.triage["topic"] == "roads" and other.triage["departments"] == []
 
 
 # --------------------------------------------------------------------------------------------
