@@ -74,63 +74,18 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from otklik.cases.models import Case
     from otklik.inbox.actions import source_for
-    from otklik.inbox.models import Message, Source
-    from otklik.organization.models import Place
-    from otklik.triage.engine import Gazetteer
-    from tests.conftest import make_org
+    from otklik.inbox.models import Source
+    from tests.bench.triage_setup import earlier_cases, organisation_with_places
 
     t0 = time.perf_counter()
-    org = make_org()
-    adm = org.adm
-    existing = {p.name for p in org.places.values()}
-    Place.objects.bulk_create(
-        Place(administration=adm, name=p.name, kind="street" if p.kind == "street" else "settlement")
-        for p in Gazetteer.default().places
-        if p.name not in existing
-    )
-    places = list(Place.objects.filter(administration=adm))
+    org, adm, places = organisation_with_places()
     pool = texts()
     rng = random.Random(7)
     source = source_for(adm, Source.Kind.API, network="vk")
     end = dt.datetime(2026, 3, 2, 1, tzinfo=dt.UTC)
     start = end - dt.timedelta(days=730)
-    step = (end - start) / n_cases
-    for lo in range(0, n_cases, 10_000):
-        hi = min(n_cases, lo + 10_000)
-        cases = Case.objects.bulk_create(
-            (
-                Case(
-                    administration=adm,
-                    number=i + 1,
-                    network="vk",
-                    summary="",
-                    place=rng.choice(places),
-                    detected_at=start + step * i,
-                    detected_by=org.users["curator"],
-                )
-                for i in range(lo, hi)
-            ),
-            batch_size=2000,
-        )
-        Message.objects.bulk_create(
-            (
-                Message(
-                    administration=adm,
-                    source=source,
-                    network="vk",
-                    external_id=f"old-{c.number}",
-                    text=vary(rng, rng.choice(pool)),
-                    author_id=f"a{rng.randrange(20000)}",
-                    received_at=c.detected_at,
-                    case=c,
-                    status=Message.Status.IN_CASE,
-                )
-                for c in cases
-            ),
-            batch_size=2000,
-        )
+    earlier_cases(org, places, source, pool, rng, n=n_cases, first=start, step=(end - start) / n_cases, text=vary)
     path = tmp / "messages.jsonl"
     with path.open("w", encoding="utf-8") as fh:
         for i in range(n_messages):
