@@ -96,9 +96,11 @@ def _topics() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     tune: list[dict[str, object]] = []
     evaluation: list[dict[str, object]] = []
     ids: dict[str, str] = {}
+    first_pages: set[str] = set()
     for n, line in enumerate((RAW / "topics_pages.jsonl").read_text(encoding="utf-8").splitlines(), start=1):
         rec = json.loads(line)
         seen.add(_norm(rec["text"]))
+        first_pages.add(rec["url"])
         tune.append({"id": f"p{n:03d}", "text": rec["text"], "topic": rec["topic"], "source": rec["url"]})
     rows = [line.split("\t") for line in (RAW / "topics_more.tsv").read_text(encoding="utf-8").splitlines()]
     tune_pages = _tune_pages(rows)
@@ -117,7 +119,8 @@ def _topics() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
         }
         if url in REPEATS:
             item["repeat_of"] = ids[REPEATS[url]]
-        (tune if url in tune_pages else evaluation).append(item)
+        # a page of the first 48 keeps all its messages in tuning (one page, one split)
+        (tune if url in tune_pages or url in first_pages else evaluation).append(item)
     return tune, evaluation
 
 
