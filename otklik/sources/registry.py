@@ -5,8 +5,9 @@ connector at a fake server (tests, demo) or a proxy; ``http`` is a shared ``http
 Settings per network (unknown keys are ignored, missing required ones give
 ``ConfigurationError`` naming the source):
 
-- ``vk``: ``token``, ``group_ids`` (list of community ids), ``keywords`` (newsfeed.search),
-  ``posts_depth``, ``publish_as_group``, ``include_own_posts``;
+- ``vk``: ``token``, ``group_ids`` (communities: ids, short names or links), ``keywords``
+  (newsfeed.search), ``window_days`` (30), ``recheck_minutes`` (60), ``recheck_per_poll`` (10),
+  ``publish_as_group``, ``include_own_posts``;
 - ``telegram``: ``token``, ``chat_ids`` (empty: every chat the bot is in), ``poll_timeout``,
   ``include_channel_posts``;
 - ``ok``: ``application_key``, ``application_secret_key``, ``access_token``, ``group_ids``,
@@ -59,9 +60,13 @@ def get_connector(
 
             return VkClient(
                 token=str(config.get("token") or ""),
-                group_ids=[int(g) for g in _list(config.get("group_ids"))],
+                group_ids=_list(config.get("group_ids")),
                 keywords=[str(k) for k in _list(config.get("keywords"))],
-                posts_depth=int(config.get("posts_depth") or 20),
+                window_days=int(config.get("window_days") or 30),
+                recheck_minutes=int(config.get("recheck_minutes") or 60),
+                recheck_per_poll=int(
+                    config.get("recheck_per_poll") if config.get("recheck_per_poll") is not None else 10
+                ),
                 publish_as_group=bool(config.get("publish_as_group", True)),
                 include_own_posts=bool(config.get("include_own_posts", False)),
                 **common,
