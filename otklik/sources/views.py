@@ -1,9 +1,12 @@
-"""Webhook endpoints: VK Callback API and the Telegram bot webhook (mounted at ``/hooks/``).
+"""Webhook endpoints: VK Callback API, the Telegram bot webhook and the MAX webhook subscription
+(mounted at ``/hooks/``).
 
-Both are CSRF-exempt (the networks cannot send a token) and authenticated by the secret kept in
+All are CSRF-exempt (the networks cannot send a token) and authenticated by the secret kept in
 ``Source.config`` instead: ``secret`` (and ``confirmation_code``) for a ``vk_callback`` source,
-``webhook_secret`` (sent by Telegram in ``X-Telegram-Bot-Api-Secret-Token``) for a ``telegram``
-source. A source without a secret accepts nothing but VK's confirmation request.
+``webhook_secret`` (sent by Telegram in ``X-Telegram-Bot-Api-Secret-Token``, by MAX in
+``X-Max-Bot-Api-Secret``) for a bot source. A source without a secret accepts nothing but VK's
+confirmation request. A bot has one webhook: its updates go to every source on the same bot whose
+chats they belong to, as with polling.
 
 The messages go through ``message_ingest_batch`` like every other path in; if that fails the
 answer is 500, so the network delivers the event again (nothing lost, and nothing duplicated
@@ -114,9 +117,50 @@ def telegram_webhook(request: HttpRequest, source_id: int) -> HttpResponse:
         # Telegram would repeat a refused update forever: acknowledge it and log the reason.
         log.warning("telegram webhook for source %s: skipped: %s", source.pk, exc)
         return JsonResponse({"ok": True})
-    chat_ids = {int(c) for c in config.get("chat_ids") or []}
-    if chat_ids:
-        messages = [m for m in messages if parse_external_id(m.external_id)[0] in chat_ids]
-    if messages:
-        _ingest(source, messages)
+    _ingest_for_bot(source, messages, lambda m: parse_external_id(m.external_id)[0])
+    return JsonResponse({"ok": True})
+
+
+def _ingest_for_bot(source: Source, messages: list[IncomingMessage], chat_of: Any) -> None:
+    """Hand a bot's webhook messages to every source on that bot by chat (``polling.route``)."""
+    from django.db import transaction
+
+    from otklik.sources.polling import bot_sources, route
+
+    if not messages:
+        return
+    members = [s for s in bot_sources(source) if (s.config or {}).get("webhook_secret")] or [source]
+    routed, lost = route(messages, members, chat_of)
+    if lost:
+        log.warning("bot webhook of source %s: messages from chats no source takes: %s", source.pk, sorted(lost))
+    with transaction.atomic():
+        for member in members:
+            if routed[member.pk]:
+                _ingest(member, routed[member.pk])
+
+
+@csrf_exempt
+@require_POST
+def max_webhook(request: HttpRequest, source_id: int) -> HttpResponse:
+    """MAX webhook (``POST /subscriptions`` with this URL, HTTPS only, and ``secret``)."""
+    from otklik.sources.max.parser import handle_webhook, parse_external_id
+
+    source = Source.objects.filter(pk=source_id, kind=Source.Kind.MAX, enabled=True).first()
+    if source is None:
+        return _text("not found", 404)
+    secret = str((source.config or {}).get("webhook_secret") or "")
+    if not secret:
+        return _text("forbidden", 403)
+    payload = _payload(request)
+    if not isinstance(payload, dict):
+        return _text("bad request", 400)
+    try:
+        messages = handle_webhook(dict(request.headers), payload, secret=secret)
+    except WebhookRejected:
+        log.warning("max webhook for source %s: wrong secret", source.pk)
+        return _text("forbidden", 403)
+    except MalformedPayload as exc:
+        log.warning("max webhook for source %s: skipped: %s", source.pk, exc)
+        return JsonResponse({"ok": True})
+    _ingest_for_bot(source, messages, lambda m: parse_external_id(m.external_id).chat_id)
     return JsonResponse({"ok": True})

@@ -214,3 +214,17 @@ def test_publish_with_a_photo_uploads_it_and_attaches_it(vk, sleeps, tmp_path: P
 def test_publish_to_an_unparseable_id_is_a_clear_error(vk, sleeps):
     with pytest.raises(MalformedPayload, match="ВКонтакте"):
         client(vk, sleeps).publish(PublishRequest("vk", "telegram:1", "Ответ", "g"))
+
+
+def test_publish_with_a_photo_and_a_video_attaches_both_once(vk, sleeps, tmp_path: Path):
+    photo, video = tmp_path / "yama.jpg", tmp_path / "remont.mp4"
+    photo.write_bytes(b"\xff\xd8\xff\xe0fakejpeg")
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    connector = client(vk, sleeps)
+    request = PublishRequest("vk", "wall-100001_1", "Отремонтировали", "g3", attachments=(photo, video))
+    first = connector.publish(request)
+    again = connector.publish(request)  # a retry after a lost answer: VK's guid keeps it once
+    assert first.external_id == again.external_id
+    (created,) = vk.created_comments()
+    assert [a["type"] for a in created.attachments] == ["photo", "video"]
+    assert vk.count_calls("video.save") == 2 and len(vk.videos) == 2

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from otklik.domain.messages import IncomingMessage, PublishRequest, PublishResult, parent_context
+from otklik.domain.networks import media_kind
 from otklik.sources.base import CheckReport, HttpApi
 from otklik.sources.errors import (
     CannotPublish,
@@ -435,7 +436,11 @@ class VkClient(HttpApi):
         ref = parser.parse_external_id(req.reply_to_external_id)
         if not req.text.strip() and not req.attachments:
             raise CannotPublish("пустой ответ", source=self.network)
-        attachments = [self._upload_photo(ref.owner_id, path) for path in req.attachments]
+        attachments = [
+            self._upload_video(ref.owner_id, path) if media_kind(Path(path).name) == "video"
+            else self._upload_photo(ref.owner_id, path)
+            for path in req.attachments
+        ]
         from_group = -ref.owner_id if (self.publish_as_group and ref.owner_id < 0) else None
         response = self.call(
             "wall.createComment",
@@ -455,6 +460,9 @@ class VkClient(HttpApi):
             external_id=parser.comment_external_id(ref.owner_id, ref.post_id, comment_id),
             url=parser.comment_url(ref.owner_id, ref.post_id, comment_id),
         )
+
+    def _upload_video(self, owner_id: int, path: Path) -> str:
+        return _video_upload(self, owner_id, path)
 
     def _upload_photo(self, owner_id: int, path: Path) -> str:
         """photos.getWallUploadServer -> multipart upload (field ``photo``) ->
@@ -487,6 +495,28 @@ class VkClient(HttpApi):
         if not isinstance(saved, list) or not saved:
             raise MalformedPayload("photos.saveWallPhoto: пустой ответ", source=self.network)
         return f"photo{saved[0]['owner_id']}_{saved[0]['id']}"
+
+
+def _video_upload(client: VkClient, owner_id: int, path: Path) -> str:
+    """video.save -> multipart upload (field ``video_file``) -> ``video{owner_id}_{video_id}``."""
+    group_id = -owner_id if owner_id < 0 else None
+    slot = client.call("video.save", publishing=True, group_id=group_id, name=Path(path).name, wallpost=0)
+    upload_url = slot.get("upload_url") if isinstance(slot, Mapping) else None
+    if not upload_url:
+        raise MalformedPayload("video.save: нет upload_url", source=client.network)
+    content = Path(path).read_bytes()
+    response = client.with_retries(
+        lambda: client.send("POST", upload_url, files={"video_file": (Path(path).name, content, "video/mp4")}),
+        what="vk video upload",
+        retry_transient=False,
+    )
+    try:
+        uploaded = response.json()
+    except ValueError as exc:
+        raise TransientSourceError("загрузка видео: ответ не JSON", source=client.network) from exc
+    if not isinstance(uploaded, Mapping) or "error" in uploaded:
+        raise CannotPublish("ВКонтакте не принял видео", source=client.network)
+    return f"video{slot['owner_id']}_{slot['video_id']}"
 
 
 def _is_own(author_id: str, own: set[int]) -> bool:

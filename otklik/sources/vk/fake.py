@@ -156,6 +156,13 @@ class FakeVk(FakeServer):
     def dispatch(self, request: Request) -> Reply:
         if request.path == "/upload":
             return self._upload(request)
+        if request.path == "/upload_video":
+            data = request.files.get("video_file")
+            if not data:
+                return Reply.json({"error": "no file"}, 400)
+            with self.lock:
+                self.uploaded.append(data)
+            return Reply.json({"size": len(data), "video_id": self.videos[-1]["id"] if self.videos else 0})
         if not request.path.startswith("/method/"):
             return Reply.text("not found", 404)
         method = request.path.removeprefix("/method/")
@@ -391,15 +398,35 @@ class FakeVk(FakeServer):
         from_id = -int(p["from_group"]) if p.get("from_group") else 1
         counter = self._comment_ids.setdefault(owner_id, itertools.count(1))
         attachments = [
-            {"type": "photo", "photo": {"id": int(a.split("_")[1]), "owner_id": int(a[5:].split("_")[0]), "sizes": []}}
+            {
+                "type": kind,
+                kind: {"id": int(a.split("_")[1]), "owner_id": int(a[len(kind) :].split("_")[0]), "sizes": []},
+            }
             for a in (p.get("attachments") or "").split(",")
-            if a.startswith("photo")
+            for kind in ("photo", "video")
+            if a.startswith(kind)
         ]
         comment = Comment(
             next(counter), from_id, int(time.time()), p.get("message", ""), root, reply_to, attachments, guid
         )
         post.comments.append(comment)
         return Reply.json({"response": {"comment_id": comment.id, "parents_stack": [root] if root else []}})
+
+    def m_video_save(self, p: dict) -> Reply:
+        owner = -int(p["group_id"]) if p.get("group_id") else 1
+        video = {"id": 5000 + len(self.videos), "owner_id": owner, "title": p.get("name", "")}
+        self.videos.append(video)
+        return Reply.json(
+            {
+                "response": {
+                    "upload_url": f"{self.url}/upload_video",
+                    "video_id": video["id"],
+                    "owner_id": owner,
+                    "title": video["title"],
+                    "access_key": "k",
+                }
+            }
+        )
 
     def m_photos_getWallUploadServer(self, p: dict) -> Reply:
         return Reply.json({"response": {"upload_url": f"{self.url}/upload", "album_id": -14, "user_id": 1}})
