@@ -437,7 +437,8 @@ class VkClient(HttpApi):
         if not req.text.strip() and not req.attachments:
             raise CannotPublish("пустой ответ", source=self.network)
         attachments = [
-            self._upload_video(ref.owner_id, path) if media_kind(Path(path).name) == "video"
+            self._upload_video(ref.owner_id, path)
+            if media_kind(Path(path).name) == "video"
             else self._upload_photo(ref.owner_id, path)
             for path in req.attachments
         ]
