@@ -138,3 +138,27 @@ def test_a_change_of_a_message_without_a_case_notifies_nobody(
     with django_capture_on_commit_callbacks(execute=True):
         message_ingest_batch(source=source, items=[item("a", "Другое", change="edited")], now=T0)
     assert not Notification.objects.exists()
+
+
+def test_the_message_and_case_pages_show_the_parent_and_the_edit_with_its_difference(org: Any, source: Source) -> None:
+    from django.test import Client
+
+    from otklik.inbox.selectors import text_diff
+
+    ctx = parent_context("post", "wall-1_5", "Пост: график вывоза мусора", "https://vk.com/wall-1_5")
+    message_ingest_batch(
+        source=source, items=[item("c1", "Мусор не вывозят", reply_to="wall-1_5", context=ctx)], now=T0
+    )
+    message_ingest_batch(
+        source=source, items=[item("c1", "Мусор не вывозят вторую неделю", change="edited", changed_at=T0)], now=T0
+    )
+    message = Message.objects.get(source=source)
+    client = Client()
+    client.force_login(org.users["curator"])
+    page = client.get(f"/inbox/{message.pk}/").content.decode()
+    assert "Пост: график вывоза мусора" in page and "Комментарий к записи" in page
+    assert 'data-testid="message-edited"' in page and "вторую неделю</ins>" in page
+    case = case_actions.case_detect(message=message, actor=org.actor("curator"), now=T0)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Пост: график вывоза мусора" in page and "вторую неделю</ins>" in page
+    assert text_diff("a b", "a c") == [("same", "a "), ("removed", "b"), ("added", "c")]
