@@ -184,7 +184,9 @@ def message_ingest_batch(
         for i in range(0, len(keys), 500):
             for message in Message.objects.select_for_update().filter(source=source, external_id__in=keys[i : i + 500]):
                 existing[message.external_id] = message
-        created = _insert(source, [item for key, item in new.items() if key not in existing], now, result)
+        created = _insert_with_parents(
+            source, [item for key, item in new.items() if key not in existing], existing, now, result
+        )
         result.created = [m.pk for m in created if m.pk is not None]
         for key, item in new.items():
             if key in existing:
@@ -199,7 +201,6 @@ def message_ingest_batch(
             kind = _apply_change(source, rows, item, now, result)
             if kind:
                 changed.append((rows[item.external_id].pk, kind))
-        _link_parents(source, [m for m in rows.values() if m.pk in set(result.created)])
         if result.created:
             ids = list(result.created)
             transaction.on_commit(lambda: dispatch_task(TRIAGE_TASK, ids))
@@ -220,10 +221,19 @@ def _refuse(result: IngestResult, source: Source, external_id: str, reason: str)
     result.errors.append((external_id[:255], reason))
 
 
-def _insert(source: Source, items: list[IncomingMessage], now: dt.datetime, result: IngestResult) -> list[Message]:
+def _insert(
+    source: Source,
+    items: list[IncomingMessage],
+    now: dt.datetime,
+    result: IngestResult,
+    parents: Mapping[str, int] | None = None,
+) -> list[Message]:
     """Insert new rows in one statement; if the database refuses it, row by row, so one row it
     will not take (or a concurrent ingest that got there first) costs only that row."""
     rows = [_row(source, item, now) for item in items]
+    for row in rows:
+        if parents and row.reply_to:
+            row.parent_id = parents.get(row.reply_to)
     if not rows:
         return []
     try:
@@ -327,20 +337,34 @@ def _apply_change(
     return "restored"
 
 
-def _link_parents(source: Source, created: list[Message]) -> None:
-    """Point each new reply at its stored parent in the same source (a thread's root comment)."""
-    wanted = {m.reply_to for m in created if m.reply_to}
-    if not wanted:
-        return
-    parents = dict(Message.objects.filter(source=source, external_id__in=list(wanted)).values_list("external_id", "pk"))
-    linked = []
-    for message in created:
-        parent_id = parents.get(message.reply_to)
-        if parent_id and parent_id != message.pk:
-            message.parent_id = parent_id
-            linked.append(message)
-    if linked:
-        Message.objects.bulk_update(linked, ["parent"], batch_size=500)
+def _insert_with_parents(
+    source: Source,
+    items: list[IncomingMessage],
+    existing: Mapping[str, Message],
+    now: dt.datetime,
+    result: IngestResult,
+) -> list[Message]:
+    """Insert new messages pointing each reply at its stored parent in the same source (a thread's
+    root comment): parents already stored are looked up once; a parent in the same batch is
+    inserted first (level by level), so no row is updated after its insert."""
+    wanted = {i.reply_to for i in items if i.reply_to} - {i.external_id for i in items}
+    parents: dict[str, int] = {k: m.pk for k, m in existing.items()}
+    missing = [k for k in wanted if k not in parents]
+    for i in range(0, len(missing), 500):
+        parents.update(
+            Message.objects.filter(source=source, external_id__in=missing[i : i + 500]).values_list("external_id", "pk")
+        )
+    created: list[Message] = []
+    pending = list(items)
+    while pending:
+        waiting = {i.external_id for i in pending}
+        level = [i for i in pending if i.reply_to not in waiting or i.reply_to == i.external_id] or pending
+        done = _insert(source, level, now, result, parents)
+        created.extend(done)
+        parents.update({m.external_id: m.pk for m in done if m.pk is not None})
+        chosen = {i.external_id for i in level}
+        pending = [i for i in pending if i.external_id not in chosen]
+    return created
 
 
 def dispatch_task(name: str, *args: Any) -> None:
@@ -349,11 +373,11 @@ def dispatch_task(name: str, *args: Any) -> None:
     from celery import current_app
 
     task = current_app.tasks.get(name)
-    if task is None:
-        current_app.loader.import_default_modules()
+    if task is None and current_app.conf.task_always_eager:
+        current_app.loader.import_default_modules()  # eager (tests, demo): run it here
         task = current_app.tasks.get(name)
     if task is None:
-        current_app.send_task(name, args=list(args))
+        current_app.send_task(name, args=list(args))  # a worker knows the task by its name
     else:
         task.delay(*args)
 
