@@ -65,6 +65,9 @@ class SourceForm(forms.Form):
         self.source = source
         super().__init__(*args, **kwargs)
         for name in self.SECRETS:
+            widget = self.fields[name].widget
+            if self.is_bound and isinstance(widget, forms.PasswordInput):
+                widget.render_value = True  # what the person just typed survives «Проверить»
             if source is not None and self._stored(name):
                 self.fields[name].required = False
                 self.fields[name].widget.attrs["placeholder"] = str(_("сохранён — оставьте пустым, чтобы не менять"))

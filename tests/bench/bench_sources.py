@@ -144,9 +144,7 @@ def bench_vk_rows(posts: int, comments: int) -> None:
 
     with FakeVk(token="t") as fake:
         _wall(fake, 2, posts, comments)
-        source = make_source(
-            "vk", network="vk", token="t", base_url=fake.url + "/method", config={"group_ids": [2]}
-        )
+        source = make_source("vk", network="vk", token="t", base_url=fake.url + "/method", config={"group_ids": [2]})
         started = time.perf_counter()
         result = poll_source(source)
         elapsed = time.perf_counter() - started

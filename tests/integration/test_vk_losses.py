@@ -247,3 +247,17 @@ def test_callback_edit_delete_and_restore_of_a_comment(hook):
 def test_callback_comment_of_the_community_itself_is_dropped(hook):
     send(hook, event("wall_reply_new", {**COMMENT, "from_id": -GROUP}))
     assert not Message.objects.filter(source=hook).exists()
+
+
+def test_keyword_search_never_returns_the_communitys_own_posts(vk, source):
+    clock = Clock()
+    vk.add_post(GROUP, "Фонари на Ленина починим к пятнице", from_id=-GROUP)
+    vk.add_group(200002, "Газимурский Завод — новости")
+    vk.add_post(200002, "Фонари на Ленина не горят", from_id=501)
+    source.refresh_from_db()
+    connector = get_connector(
+        "vk", {"token": "t", "group_ids": [GROUP], "keywords": ["фонари"]}, base_url=vk.url + "/method"
+    )
+    connector.clock = clock
+    polling.poll_source(source, connector=connector)
+    assert texts(source) == {"Фонари на Ленина не горят"}
