@@ -170,8 +170,9 @@ def message_ingest_batch(
         key = str(item.external_id).strip()
         item = replace(item, external_id=key)
         if item.change == "":
-            if key in new:
+            if key in new:  # the same message twice in one batch: the first one counts
                 result.duplicates += 1
+                continue
             new[key] = item
         else:
             changes.append(item)

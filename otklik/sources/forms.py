@@ -44,6 +44,9 @@ class SourceForm(forms.Form):
     CONFIG: ClassVar[dict[str, str]] = {}
     SECRETS: ClassVar[tuple[str, ...]] = ()
     LIST_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # A source with nothing to read is refused: at least one of these fields, else the message.
+    READS: ClassVar[tuple[str, ...]] = ()
+    NOTHING_TO_READ: ClassVar[Any] = ""
 
     name = forms.CharField(label=_("Название"), max_length=255)
     enabled = forms.BooleanField(label=_("Включён"), required=False, initial=True)
@@ -102,6 +105,8 @@ class SourceForm(forms.Form):
         for name in self.SECRETS:
             if not data.get(name) and not self._stored(name) and name in self.fields and not self.has_error(name):
                 self.add_error(name, _("Обязательное поле."))
+        if self.READS and not any(data.get(f) for f in self.READS) and not self.has_error(self.READS[0]):
+            self.add_error(self.READS[0], self.NOTHING_TO_READ)
         return data
 
     def apply(self, source: Source) -> Source:
@@ -141,6 +146,8 @@ class VkForm(SourceForm):
     }
     SECRETS = ("token",)
     LIST_FIELDS = ("group_ids", "keywords")
+    READS = ("group_ids", "keywords")
+    NOTHING_TO_READ = _("Нечего читать: укажите хотя бы одно сообщество или ключевые слова.")
 
     token = forms.CharField(
         label=_("Ключ доступа"),
@@ -187,12 +194,6 @@ class VkForm(SourceForm):
 
     def clean_keywords(self) -> list[str]:
         return _lines(self.cleaned_data.get("keywords") or "")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("group_ids") and not data.get("keywords") and not self.has_error("group_ids"):
-            self.add_error("group_ids", _("Нечего читать: укажите хотя бы одно сообщество или ключевые слова."))
-        return data
 
 
 class VkCallbackForm(SourceForm):
@@ -287,6 +288,8 @@ class MaxForm(BotForm):
         "webhook_secret": "webhook_secret",
     }
     LIST_FIELDS = ("chat_ids", "channel_ids")
+    READS = ("chat_ids", "channel_ids")
+    NOTHING_TO_READ = _("Нечего читать: укажите хотя бы один чат или канал.")
 
     channel_ids = forms.CharField(
         label=_("Каналы (комментарии к постам)"),
@@ -305,12 +308,6 @@ class MaxForm(BotForm):
 
     def clean_channel_ids(self) -> list[int]:
         return _chat_ids(self.cleaned_data.get("channel_ids") or "", "channel_ids")
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if not data.get("chat_ids") and not data.get("channel_ids") and not self.has_error("chat_ids"):
-            self.add_error("chat_ids", _("Нечего читать: укажите хотя бы один чат или канал."))
-        return data
 
 
 class OkForm(SourceForm):

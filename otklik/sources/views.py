@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -87,38 +88,63 @@ def vk_callback(request: HttpRequest, source_id: int) -> HttpResponse:
     return _text(answer)
 
 
+def _bot_webhook(
+    request: HttpRequest,
+    source_id: int,
+    kind: str,
+    parse: Callable[[dict[str, str], dict, dict], list[IncomingMessage]],
+    chat_of: Callable[[IncomingMessage], int],
+) -> HttpResponse:
+    """One update of a bot's webhook: the source's secret is required; a malformed update is
+    acknowledged and logged (the network would repeat a refused one for ever)."""
+    source = Source.objects.filter(pk=source_id, kind=kind, enabled=True).first()
+    if source is None:
+        return _text("not found", 404)
+    config = source.config or {}
+    if not str(config.get("webhook_secret") or ""):
+        return _text("forbidden", 403)
+    payload = _payload(request)
+    if not isinstance(payload, dict):
+        return _text("bad request", 400)
+    try:
+        messages = parse(dict(request.headers), payload, config)
+    except WebhookRejected:
+        log.warning("%s webhook for source %s: wrong secret", kind, source.pk)
+        return _text("forbidden", 403)
+    except MalformedPayload as exc:
+        log.warning("%s webhook for source %s: skipped: %s", kind, source.pk, exc)
+        return JsonResponse({"ok": True})
+    _ingest_for_bot(source, messages, chat_of)
+    return JsonResponse({"ok": True})
+
+
 @csrf_exempt
 @require_POST
 def telegram_webhook(request: HttpRequest, source_id: int) -> HttpResponse:
     """Telegram webhook: one Update per request; any 2xx answer acknowledges it."""
     from otklik.sources.telegram.parser import handle_webhook, parse_external_id
 
-    source = Source.objects.filter(pk=source_id, kind=Source.Kind.TELEGRAM, enabled=True).first()
-    if source is None:
-        return _text("not found", 404)
-    config = source.config or {}
-    secret = str(config.get("webhook_secret") or "")
-    if not secret:
-        return _text("forbidden", 403)
-    payload = _payload(request)
-    if not isinstance(payload, dict):
-        return _text("bad request", 400)
-    try:
-        messages = handle_webhook(
-            dict(request.headers),
+    def parse(headers: dict[str, str], payload: dict, config: dict) -> list[IncomingMessage]:
+        return handle_webhook(
+            headers,
             payload,
-            secret_token=secret,
+            secret_token=str(config["webhook_secret"]),
             include_channel_posts=bool(config.get("include_channel_posts", False)),
         )
-    except WebhookRejected:
-        log.warning("telegram webhook for source %s: wrong secret", source.pk)
-        return _text("forbidden", 403)
-    except MalformedPayload as exc:
-        # Telegram would repeat a refused update forever: acknowledge it and log the reason.
-        log.warning("telegram webhook for source %s: skipped: %s", source.pk, exc)
-        return JsonResponse({"ok": True})
-    _ingest_for_bot(source, messages, lambda m: parse_external_id(m.external_id)[0])
-    return JsonResponse({"ok": True})
+
+    return _bot_webhook(request, source_id, Source.Kind.TELEGRAM, parse, lambda m: parse_external_id(m.external_id)[0])
+
+
+@csrf_exempt
+@require_POST
+def max_webhook(request: HttpRequest, source_id: int) -> HttpResponse:
+    """MAX webhook (``POST /subscriptions`` with this URL, HTTPS only, and ``secret``)."""
+    from otklik.sources.max.parser import handle_webhook, parse_external_id
+
+    def parse(headers: dict[str, str], payload: dict, config: dict) -> list[IncomingMessage]:
+        return handle_webhook(headers, payload, secret=str(config["webhook_secret"]))
+
+    return _bot_webhook(request, source_id, Source.Kind.MAX, parse, lambda m: parse_external_id(m.external_id).chat_id)
 
 
 def _ingest_for_bot(source: Source, messages: list[IncomingMessage], chat_of: Any) -> None:
@@ -137,30 +163,3 @@ def _ingest_for_bot(source: Source, messages: list[IncomingMessage], chat_of: An
         for member in members:
             if routed[member.pk]:
                 _ingest(member, routed[member.pk])
-
-
-@csrf_exempt
-@require_POST
-def max_webhook(request: HttpRequest, source_id: int) -> HttpResponse:
-    """MAX webhook (``POST /subscriptions`` with this URL, HTTPS only, and ``secret``)."""
-    from otklik.sources.max.parser import handle_webhook, parse_external_id
-
-    source = Source.objects.filter(pk=source_id, kind=Source.Kind.MAX, enabled=True).first()
-    if source is None:
-        return _text("not found", 404)
-    secret = str((source.config or {}).get("webhook_secret") or "")
-    if not secret:
-        return _text("forbidden", 403)
-    payload = _payload(request)
-    if not isinstance(payload, dict):
-        return _text("bad request", 400)
-    try:
-        messages = handle_webhook(dict(request.headers), payload, secret=secret)
-    except WebhookRejected:
-        log.warning("max webhook for source %s: wrong secret", source.pk)
-        return _text("forbidden", 403)
-    except MalformedPayload as exc:
-        log.warning("max webhook for source %s: skipped: %s", source.pk, exc)
-        return JsonResponse({"ok": True})
-    _ingest_for_bot(source, messages, lambda m: parse_external_id(m.external_id).chat_id)
-    return JsonResponse({"ok": True})
