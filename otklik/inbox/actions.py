@@ -8,6 +8,7 @@ curator's manual entry — goes through ``message_ingest_batch``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 import uuid
@@ -71,22 +72,46 @@ def clean_json(value: Any) -> Any:
     return value
 
 
-def _cleaned(item: IncomingMessage) -> IncomingMessage:
-    fields: dict[str, Any] = {
-        name: clean_text(str(getattr(item, name) or ""))
-        for name in ("external_id", "text", "url", "author_name", "author_id", "author_url", "reply_to")
-    }
+_STRING_FIELDS = ("external_id", "text", "url", "author_name", "author_id", "author_url", "reply_to")
+# What ``json.dumps`` (ASCII) writes for the characters ``clean_text`` removes or replaces.
+_JSON_CONTROL = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f]|7f|[89][0-9a-f])|\\[bf]|\\ud[89a-f]|\x7f")
+
+
+def _json_dirty(value: Any) -> bool:
+    if not value:
+        return False
+    try:
+        return bool(_JSON_CONTROL.search(json.dumps(value)))
+    except (TypeError, ValueError):
+        return True
+
+
+def _cleaned(item: IncomingMessage) -> tuple[IncomingMessage, bool]:
+    """The item without control characters, and whether anything was removed. Most items are
+    clean: they are checked with one regular expression per field and returned as they are."""
+    dirty_fields = [n for n in _STRING_FIELDS if _CONTROL.search(str(getattr(item, n) or ""))]
+    dirty_attachments = any(_CONTROL.search(f"{a.kind}{a.url}{a.title}{a.external_id}") for a in item.attachments)
+    dirty_json = _json_dirty(item.raw) or _json_dirty(item.context)
+    if (
+        not dirty_fields
+        and not dirty_attachments
+        and not dirty_json
+        and not any(_SURROGATE.search(str(getattr(item, n) or "")) for n in ("text", "author_name"))
+    ):
+        return item, False
+    fields: dict[str, Any] = {n: clean_text(str(getattr(item, n) or "")) for n in _STRING_FIELDS}
     attachments = tuple(
         Attachment(clean_text(a.kind), clean_text(a.url), clean_text(a.title), clean_text(a.external_id))
         for a in item.attachments
     )
-    return replace(
+    cleaned = replace(
         item,
         **fields,
         attachments=attachments,
         raw=clean_json(dict(item.raw or {})),
         context=clean_json(dict(item.context or {})),
     )
+    return cleaned, True
 
 
 def validate_incoming(item: IncomingMessage) -> str | None:
@@ -160,15 +185,15 @@ def message_ingest_batch(
     new: dict[str, IncomingMessage] = {}
     changes: list[IncomingMessage] = []
     for original in items:
-        item = _cleaned(original)
-        if item != original:
-            result.cleaned += 1
+        item, was_dirty = _cleaned(original)
+        result.cleaned += was_dirty
         problem = validate_incoming(item)
         if problem:
             _refuse(result, source, str(item.external_id or ""), problem)
             continue
         key = str(item.external_id).strip()
-        item = replace(item, external_id=key)
+        if key != item.external_id:
+            item = replace(item, external_id=key)
         if item.change == "":
             if key in new:  # the same message twice in one batch: the first one counts
                 result.duplicates += 1
@@ -181,21 +206,40 @@ def message_ingest_batch(
     changed: list[tuple[int, str]] = []
     with transaction.atomic():
         keys = list({*new, *(c.external_id for c in changes)})
-        existing: dict[str, Message] = {}
+        # Seen before: only their ids and texts (a re-read of a wall is mostly duplicates); the rows
+        # that change are then loaded whole and locked.
+        seen: dict[str, tuple[int, str]] = {}
         for i in range(0, len(keys), 500):
-            for message in Message.objects.select_for_update().filter(source=source, external_id__in=keys[i : i + 500]):
-                existing[message.external_id] = message
+            for ext, pk, text in Message.objects.filter(source=source, external_id__in=keys[i : i + 500]).values_list(
+                "external_id", "pk", "text"
+            ):
+                seen[ext] = (pk, text)
+        touched = {c.external_id for c in changes if c.external_id in seen}
+        touched |= {k for k, item in new.items() if k in seen and (item.text or "") != seen[k][1]}
+        existing: dict[str, Message] = {}
+        if touched:
+            ids = [seen[k][0] for k in touched]
+            for i in range(0, len(ids), 500):
+                for message in Message.objects.select_for_update().filter(pk__in=ids[i : i + 500]):
+                    existing[message.external_id] = message
         created = _insert_with_parents(
-            source, [item for key, item in new.items() if key not in existing], existing, now, result
+            source,
+            [item for key, item in new.items() if key not in seen],
+            {k: v[0] for k, v in seen.items()},
+            now,
+            result,
         )
         result.created = [m.pk for m in created if m.pk is not None]
         for key, item in new.items():
-            if key in existing:
-                if _apply_edit(existing[key], item, now, quiet=True):
-                    result.edited.append(existing[key].pk)
-                    changed.append((existing[key].pk, "edited"))
-                else:
-                    result.duplicates += 1
+            if key not in seen:
+                continue
+            if key not in existing:
+                result.duplicates += 1  # the same text again
+            elif _apply_edit(existing[key], item, now, quiet=True):
+                result.edited.append(existing[key].pk)
+                changed.append((existing[key].pk, "edited"))
+            else:
+                result.duplicates += 1
         rows = {m.external_id: m for m in created}
         rows.update(existing)
         for item in changes:
@@ -341,7 +385,7 @@ def _apply_change(
 def _insert_with_parents(
     source: Source,
     items: list[IncomingMessage],
-    existing: Mapping[str, Message],
+    existing: Mapping[str, int],
     now: dt.datetime,
     result: IngestResult,
 ) -> list[Message]:
@@ -349,7 +393,7 @@ def _insert_with_parents(
     root comment): parents already stored are looked up once; a parent in the same batch is
     inserted first (level by level), so no row is updated after its insert."""
     wanted = {i.reply_to for i in items if i.reply_to} - {i.external_id for i in items}
-    parents: dict[str, int] = {k: m.pk for k, m in existing.items()}
+    parents: dict[str, int] = dict(existing)
     missing = [k for k in wanted if k not in parents]
     for i in range(0, len(missing), 500):
         parents.update(
