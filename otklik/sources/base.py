@@ -29,7 +29,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 import httpx
 
 from otklik.domain.messages import IncomingMessage, PublishRequest, PublishResult
-from otklik.sources.errors import CannotPublish, RateLimited, TransientSourceError
+from otklik.sources.errors import CannotPublish, ConfigurationError, RateLimited, TransientSourceError
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +173,24 @@ class HttpApi:
                 code=response.status_code,
             )
         return response
+
+    def api_json(self, response: httpx.Response, method: str, api: str, looks_like: Callable[[Any], bool]) -> Any:
+        """The JSON body of the network's own answer. A body that is not JSON, or JSON of another
+        shape (a proxy's page, another service), means the address is not that API: a
+        ``ConfigurationError`` that names the address — never «ошибка 0». A JSON body cut short is
+        transient."""
+        where = f"адрес API «{self.base_url}» ответил на {method} не как {api} (HTTP {response.status_code}"
+        try:
+            body = response.json()
+        except ValueError as exc:
+            if "json" in response.headers.get("content-type", ""):
+                raise TransientSourceError(f"{method}: ответ не JSON (оборван)", source=self.network) from exc
+            raise ConfigurationError(
+                f"{where}, ответ не JSON): проверьте адрес API", source=self.network, code=response.status_code
+            ) from exc
+        if not looks_like(body):
+            raise ConfigurationError(f"{where}): проверьте адрес API", source=self.network, code=response.status_code)
+        return body
 
     def with_retries(self, fn: Callable[[], T], what: str, *, retry_transient: bool = True) -> T:
         return call_with_retries(fn, policy=self.retry, sleep=self.sleep, what=what, retry_transient=retry_transient)

@@ -275,7 +275,11 @@ def test_max_check_names_the_bot_and_its_rights(mx):
     assert any("read_all_messages" in w for w in report.warnings)
 
 
-def test_max_and_vk_wrong_address_and_token_are_clear(mx, tg):
+def test_a_wrong_api_address_is_named_for_max_vk_and_telegram(mx, tg):
+    from otklik.sources.vk.fake import FakeVk
+
+    with FakeVk(token="t") as vk, pytest.raises(ConfigurationError, match="не как Telegram Bot API"):
+        get_connector("telegram", {"token": "1:t"}, base_url=vk.url).check()
     with pytest.raises(ConfigurationError, match="не как API MAX"):
         get_connector("max", {"token": "m", "chat_ids": [CHAT]}, base_url=tg.url).check()
     with pytest.raises(ConfigurationError, match=r"не как API ВКонтакте.*проверьте адрес API"):

@@ -117,12 +117,12 @@ class OkClient(HttpApi):
         )
         data["access_token"] = self.access_token
         response = self.send("POST", f"{self.base_url}/fb.do", data=data)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise TransientSourceError(
-                f"{method}: ответ не JSON (HTTP {response.status_code})", source=self.network
-            ) from exc
+        body = self.api_json(
+            response,
+            method,
+            "API Одноклассников",
+            lambda b: response.status_code == 200 or (isinstance(b, Mapping) and "error_code" in b),
+        )
         if isinstance(body, Mapping) and "error_code" in body:
             raise self._error(method, body, publishing)
         return body

@@ -84,14 +84,7 @@ class TelegramClient(HttpApi):
             response = self.send("POST", url, data=data, files=files)
         else:
             response = self.send("POST", url, json=params)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise TransientSourceError(
-                f"{method}: ответ не JSON (HTTP {response.status_code})", source=self.network
-            ) from exc
-        if not isinstance(body, Mapping):
-            raise MalformedPayload(f"{method}: ответ не объект", source=self.network)
+        body = self.api_json(response, method, "Telegram Bot API", lambda b: isinstance(b, Mapping) and "ok" in b)
         if body.get("ok") is True:
             return body.get("result")
         raise self._error(method, body, response.status_code, publishing)

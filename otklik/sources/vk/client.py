@@ -139,19 +139,16 @@ class VkClient(HttpApi):
         response = self.send("POST", f"{self.base_url}/{method}", data=data)
         if response.status_code == 429:
             raise RateLimited(f"{method}: HTTP 429", source=self.network, code=429)
-        not_vk = f"адрес API «{self.base_url}» ответил на {method} не как API ВКонтакте (HTTP {response.status_code}"
-        if response.status_code != 200:
-            raise ConfigurationError(f"{not_vk}): проверьте адрес API", source=self.network, code=response.status_code)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            if "json" in response.headers.get("content-type", ""):  # a JSON answer cut short
-                raise TransientSourceError(f"{method}: ответ не JSON (оборван)", source=self.network) from exc
-            raise ConfigurationError(f"{not_vk}, ответ не JSON): проверьте адрес API", source=self.network) from exc
-        if not isinstance(body, Mapping) or not ("error" in body or "response" in body):
+        if response.status_code != 200:  # VK answers 200 to everything, its errors included
             raise ConfigurationError(
-                f"{not_vk}, в ответе нет ни 'response', ни 'error'): проверьте адрес API", source=self.network
+                f"адрес API «{self.base_url}» ответил на {method} не как API ВКонтакте "
+                f"(HTTP {response.status_code}): проверьте адрес API",
+                source=self.network,
+                code=response.status_code,
             )
+        body = self.api_json(
+            response, method, "API ВКонтакте", lambda b: isinstance(b, Mapping) and ("error" in b or "response" in b)
+        )
         if "error" in body:
             raise self._error(method, body["error"], publishing)
         return body["response"]
