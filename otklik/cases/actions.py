@@ -40,6 +40,7 @@ from otklik.sla import services as sla
 from otklik.sla.models import Stage
 
 from .models import Assignment, Attachment, Case, CaseEvent, Draft, Publication
+from .uploads import check_attachment
 
 log = logging.getLogger(__name__)
 
@@ -1107,47 +1108,11 @@ def case_comment(*, case: Case, actor: Actor, text: str, now: dt.datetime | None
 # --------------------------------------------------------------------------------------------
 # attachments (П.18)
 
-ALLOWED_ATTACHMENT_TYPES = {
-    "image/jpeg": 10 * 1024 * 1024,
-    "image/png": 10 * 1024 * 1024,
-    "image/gif": 10 * 1024 * 1024,
-    "image/webp": 10 * 1024 * 1024,
-    "video/mp4": 200 * 1024 * 1024,
-    "video/quicktime": 200 * 1024 * 1024,
-    "video/webm": 200 * 1024 * 1024,
-}
-
-_MAGIC = {
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"GIF87a": "image/gif",
-    b"GIF89a": "image/gif",
-    b"\x1aE\xdf\xa3": "video/webm",
-}
-
-
-def sniff_content_type(head: bytes) -> str | None:
-    for magic, ctype in _MAGIC.items():
-        if head.startswith(magic):
-            return ctype
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[4:8] == b"ftyp":
-        return "video/quicktime" if head[8:10] == b"qt" else "video/mp4"
-    return None
-
 
 def case_attach_file(*, case: Case, actor: Actor, upload: Any, now: dt.datetime | None = None) -> Attachment:
-    """Upload a photo or video for a draft; the type is checked by content, not by name."""
+    """Upload a photo or video for a draft: checked whole by ``uploads`` (never by its name)."""
     now = _now(now)
-    head = upload.read(16)
-    upload.seek(0)
-    ctype = sniff_content_type(head)
-    if ctype is None or ctype not in ALLOWED_ATTACHMENT_TYPES:
-        raise ValidationFailed("Допускаются только фото (JPEG, PNG, GIF, WebP) и видео (MP4, MOV, WebM).", field="file")
-    if upload.size > ALLOWED_ATTACHMENT_TYPES[ctype]:
-        limit_mb = ALLOWED_ATTACHMENT_TYPES[ctype] // (1024 * 1024)
-        raise ValidationFailed(f"Файл больше допустимого размера ({limit_mb} МБ).", field="file")
+    checked = check_attachment(upload)
     with transaction.atomic():
         case = _lock(case)
         _same_tenant(case, actor)
@@ -1157,10 +1122,10 @@ def case_attach_file(*, case: Case, actor: Actor, upload: Any, now: dt.datetime 
             _actor_assignment(case, actor)
         return Attachment.objects.create(
             case=case,
-            file=upload,
-            original_name=str(getattr(upload, "name", "file"))[:255],
-            content_type=ctype,
-            size=upload.size,
+            file=checked.content,
+            original_name=checked.display_name[:255],
+            content_type=checked.content_type,
+            size=checked.size,
             uploaded_by_id=actor.user_id,
             uploaded_at=now,
         )
