@@ -98,7 +98,7 @@ class ApiRateThrottle(BaseThrottle):
     def allow_request(self, request: HttpRequest) -> bool:
         api_token = getattr(request, "api_token", None)
         if api_token is not None:
-            ident = f"token:{api_token.pk}"
+            ident = f"token:{api_token.pk}:{api_token.prefix}"
         elif getattr(request, "user", None) is not None and request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
         else:

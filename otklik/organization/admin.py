@@ -134,16 +134,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "expires_at", "last_used_at", "is_active", "revoked_at")
     list_filter = ("is_active",)
     search_fields = ("name", "prefix", "user__username")
-    readonly_fields = (
-        "user",
-        "prefix",
-        "created_at",
-        "expires_at",
-        "last_used_at",
-        "is_active",
-        "revoked_at",
-        "revoked_by",
-    )
     fields = (
         "user",
         "name",
@@ -155,6 +145,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "revoked_at",
         "revoked_by",
     )
+    readonly_fields = tuple(f for f in fields if f != "name")  # a token is renamed, never re-pointed
     actions = ["revoke"]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
