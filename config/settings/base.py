@@ -169,6 +169,8 @@ AXES_VERBOSE = False
 # device is asked for a code whether it is required or not.
 OTKLIK_REQUIRE_2FA = env_bool("REQUIRE_2FA", False)
 OTP_TOTP_ISSUER = env("TOTP_ISSUER", "Otklik")
+# The admin may delete a person's devices (a lost phone) but never sees their keys or codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 OTKLIK_RECOVERY_CODES = 10
 
 # The client's address, for throttling: REMOTE_ADDR unless the site sits behind this many

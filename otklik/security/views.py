@@ -40,6 +40,12 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _hide_workspace(request: HttpRequest) -> None:
+    """While a code is still owed, the page shows no sections of the site (they would not open)."""
+    if twofactor.pending(request):
+        request.actor = None  # type: ignore[attr-defined]
+
+
 def _next(request: HttpRequest, default: str = "web:home") -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
@@ -95,6 +101,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
             context = {"codes": codes, "next": _next(request, "security:account"), "first_time": True}
             return _no_store(render(request, "security/recovery_codes.html", context))
         form.add_error("code", _("Код не подошёл. Проверьте время на телефоне и введите новый код."))
+    _hide_workspace(request)
     context = {
         "form": form,
         "qr": twofactor.qr_svg(device),
@@ -123,6 +130,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         except twofactor.Throttled:
             form.add_error("code", _("Слишком много неверных кодов. Подождите немного и попробуйте снова."))
             status = 429
+    _hide_workspace(request)
     context = {"form": form, "next": request.POST.get("next") or request.GET.get("next", "")}
     return render(request, "security/verify.html", context, status=status)
 

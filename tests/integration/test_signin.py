@@ -280,3 +280,24 @@ def test_two_factor_is_required_by_default_in_production_only(tmp_path: Path) ->
     assert _setting("config.settings.dev", "OTKLIK_REQUIRE_2FA", tmp_path) == "False"
     assert _setting("config.settings.test", "OTKLIK_REQUIRE_2FA", tmp_path) == "False"
     assert _setting("config.settings.dev", "OTKLIK_REQUIRE_2FA", tmp_path, OTKLIK_REQUIRE_2FA="1") == "True"
+
+
+def test_the_admin_can_remove_a_lost_phone_but_never_sees_a_key(org: Any, clock: Any) -> None:
+    from django.contrib.auth.models import User
+
+    person = Client()
+    person.force_login(org.users["head"])
+    codes = _enrol(person, org.users["head"])
+    device = TOTPDevice.objects.get(user=org.users["head"])
+    admin = Client()
+    admin.force_login(User.objects.create_superuser("root", password=PASSWORD))
+    page = admin.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk])).content.decode()
+    assert device.key not in page and "qrcode" not in page
+    static_device = org.users["head"].staticdevice_set.get()
+    for url in (
+        reverse("admin:otp_static_staticdevice_changelist"),
+        reverse("admin:otp_static_staticdevice_change", args=[static_device.pk]),
+    ):
+        assert codes[0] not in admin.get(url).content.decode()
+    admin.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+    assert not twofactor.has_device(org.users["head"])
