@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import os
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -173,3 +175,29 @@ def test_the_default_limits_are_on(settings: Any) -> None:
 
     assert base.OTKLIK_API_RATE == "600/m" and base.OTKLIK_API_WRITE_RATE == "120/m"
     assert base.OTKLIK_API_AUTH_FAILURE_RATE == "30/m"
+
+
+@pytest.mark.skipif(
+    not os.environ.get("OTKLIK_BROKER_URL", "").startswith("redis://"), reason="the Redis of the PostgreSQL run"
+)
+def test_limits_are_counted_atomically_in_redis_across_connections(settings: Any) -> None:
+    """In production the cache is Redis: every worker process sees one counter, and concurrent
+    requests cannot overrun the limit (add + incr are atomic there)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from otklik.api.security import rate_hit
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["OTKLIK_BROKER_URL"],
+            "KEY_PREFIX": f"otklik-test-{uuid.uuid4().hex}",
+        }
+    }
+    from django.core.cache import caches
+
+    assert type(caches["default"]).__name__ == "RedisCache"
+    now = T0.timestamp()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: rate_hit("token:1", "25/m", now=now), range(40)))
+    assert sum(r is not None for r in results) == 15
