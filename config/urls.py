@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("otklik.security.urls")),
     path("o/<slug:slug>/accounts/", accounts_page, name="official-accounts"),
+    path("o/<slug:slug>/", include("otklik.reports.public_urls")),
     path("hooks/", include("otklik.sources.urls")),
     path("sources/", include("otklik.sources.web_urls")),
     path("reports/", include("otklik.reports.urls")),

@@ -34,7 +34,7 @@ class CalendarExceptionInline(admin.TabularInline):
 
 @admin.register(Administration)
 class AdministrationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "timezone", "is_active")
+    list_display = ("name", "slug", "timezone", "is_active", "public_page")
     search_fields = ("name", "slug")
     inlines = [CalendarExceptionInline]
 
@@ -78,7 +78,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(Place)
 class PlaceAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "parent", "administration")
+    list_display = ("name", "kind", "parent", "administration", "latitude", "longitude")
     list_filter = ("administration", "kind")
     search_fields = ("name", "aliases")
 

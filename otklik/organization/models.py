@@ -37,6 +37,13 @@ class Administration(models.Model):
     )
     website = models.URLField(_("официальный сайт"), blank=True)
     is_active = models.BooleanField(_("действует"), default=True)
+    public_page = models.BooleanField(
+        _("публичная страница отчётности"),
+        default=False,
+        help_text=_(
+            "Показатели подразделений и размещённые ответы открыто по адресу /o/<код>/ (без персональных данных)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -129,6 +136,10 @@ class Place(models.Model):
     kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices, default=Kind.SETTLEMENT)
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
     aliases = models.TextField(_("другие названия"), blank=True, help_text=_("Через запятую"))
+    # For the Head's map; empty — taken from the shipped settlements file by name
+    # (``otklik/reports/data/settlements.csv``).
+    latitude = models.FloatField(_("широта"), null=True, blank=True)
+    longitude = models.FloatField(_("долгота"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("место")

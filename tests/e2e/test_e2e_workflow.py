@@ -126,9 +126,8 @@ def test_message_to_publication_with_one_rework(people: Any, shot: Any) -> None:
     # --- the Head sees it answered on time
     head = people.page("gz-head")
     expect(head).to_have_url(f"{people.base_url}/dashboard/")
-    month = head.get_by_test_id("period").nth(1)
-    expect(month.locator(".figures .ok b")).to_have_text("1")
-    expect(month.locator(".figures .bad b")).to_have_text("0")
+    expect(head.get_by_test_id("tile-on-time").locator("b")).to_have_text("1")
+    expect(head.get_by_test_id("tile-late").locator("b")).to_have_text("0")
     shot(head, "06-head-dashboard")
 
 

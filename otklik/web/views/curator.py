@@ -27,6 +27,7 @@ from otklik.organization.services import Actor
 from .. import forms
 from .. import selectors as web_selectors
 from .base import actor_view, form_errors, is_curator, sees_everything
+from .figures import figure_filter, figure_title
 
 INBOX_PAGE = 50
 
@@ -303,6 +304,7 @@ def board(request: HttpRequest, actor: Actor) -> HttpResponse:
         place_id=_int(request.GET.get("place")),
         network=request.GET.get("network") if request.GET.get("network") in network_codes else None,
         state=state,
+        **figure_filter(request),
     )
     now = timezone.now()
     cases = web_selectors.board(actor, f, now=now)
@@ -323,5 +325,6 @@ def board(request: HttpRequest, actor: Actor) -> HttpResponse:
             "states": [(s.value, _(t)) for s, t in STATE_TITLES.items() if s in OPEN_STATES],
             "now": now,
             "nav": "board",
+            "figure": figure_title(f),
         },
     )
