@@ -64,7 +64,7 @@ class Administration(models.Model):
 
     @cached_property
     def calendar(self) -> WorkingCalendar:
-        from otklik.organization.services import administration_calendar
+        from otklik.organization.calendars import administration_calendar
 
         return administration_calendar(self)
 
@@ -102,6 +102,53 @@ class CalendarException(models.Model):
         if self.break_start and self.break_end:
             return ((self.start, self.break_start), (self.break_end, self.end))
         return ((self.start, self.end),)
+
+
+class ProductionCalendarYear(models.Model):
+    """A year of the production calendar an administrator loaded (`otklik calendar import`, the web page).
+
+    Per administration, not installation-wide: a loaded year changes the deadlines of this
+    administration only (a regional holiday such as Sagaalgan in the Aginsky Buryat okrug is one
+    region's), and its administrator answers for it (П.20: who loaded it and when is kept). A
+    re-load supersedes the row (``superseded_at``) instead of deleting it. The file's text is kept
+    as loaded; the year is read back from it with the shipped format's reader.
+    """
+
+    administration = models.ForeignKey(
+        Administration, on_delete=models.CASCADE, related_name="production_years", verbose_name=_("администрация")
+    )
+    year = models.PositiveSmallIntegerField(_("год"))
+    decree = models.CharField(_("постановление"), max_length=500, blank=True)
+    working_days = models.PositiveSmallIntegerField(_("рабочих дней"))
+    working_hours = models.PositiveSmallIntegerField(_("рабочих часов"))
+    file_name = models.CharField(_("файл"), max_length=255, blank=True)
+    text = models.TextField(_("содержимое файла"))
+    sha256 = models.CharField(max_length=64)
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("загрузил"),
+    )
+    loaded_at = models.DateTimeField(_("загружен"))
+    superseded_at = models.DateTimeField(_("заменён"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("год производственного календаря")
+        verbose_name_plural = _("годы производственного календаря")
+        ordering = ["administration", "year", "-loaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["administration", "year"],
+                condition=Q(superseded_at__isnull=True),
+                name="production_year_one_current",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.decree or self.file_name}"
 
 
 class Topic(models.Model):

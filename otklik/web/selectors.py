@@ -17,15 +17,14 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from otklik.cases.models import Assignment, Case, Draft, Publication
 from otklik.cases.selectors import CaseFilter, case_list, cases_visible_to
 from otklik.domain.calendar import WorkingCalendar
-from otklik.domain.workflow import StageKey
-from otklik.organization.models import Administration
 from otklik.organization.services import Actor
+from otklik.sla import clock
 from otklik.sla.models import Stage
 
 # --------------------------------------------------------------------------------------------
-# deadline colours
+# deadline colours (the working-time selector of ``otklik.sla.clock``)
 
-GREEN, AMBER, RED, OVERDUE, NONE = "green", "amber", "red", "overdue", "none"
+GREEN, AMBER, RED, OVERDUE, NONE = clock.GREEN, clock.AMBER, clock.RED, clock.OVERDUE, clock.NONE
 
 
 def deadline_level(
@@ -36,37 +35,16 @@ def deadline_level(
     limit_seconds: int | None = None,
     calendar: WorkingCalendar | None = None,
 ) -> str:
-    """Colour of a deadline by the share of its time that is left.
-
-    Green: more than half left; amber: a quarter to a half; red: less than a quarter; overdue:
-    past. The share is counted in working time when the limit is (hours/minutes limits), else in
-    wall-clock time from the stage's start.
-    """
+    """Colour of a deadline by the share of its *working* time that is left (``sla.clock.level``)."""
     if due is None:
         return NONE
-    if now >= due:
-        return OVERDUE
-    total: float | None = None
-    left: float | None = None
-    if calendar is not None and limit_seconds:
-        total = float(limit_seconds)
-        left = calendar.elapsed(now, due).total_seconds()
-    elif started is not None and due > started:
-        total = (due - started).total_seconds()
-        left = (due - now).total_seconds()
-    if not total:
-        return GREEN
-    share = left / total if left is not None else 1.0
-    if share < 0.25:
-        return RED
-    if share < 0.5:
-        return AMBER
-    return GREEN
-
-
-def route_due(administration: Administration, received_at: dt.datetime) -> dt.datetime:
-    """П.8: the routing deadline of a new message as if the curator detected it on receipt."""
-    return administration.calendar.add(received_at, administration.regulation.limit(StageKey.ROUTE.value))
+    if calendar is None:
+        return clock.level(
+            remaining_seconds=(due - now).total_seconds(),
+            overdue=now >= due,
+            limit_seconds=(due - started).total_seconds() if started is not None else None,
+        )
+    return clock.countdown(calendar, due=due, now=now, limit_seconds=limit_seconds, started=started).level
 
 
 def _annotate_next_stage(qs: QuerySet[Case]) -> QuerySet[Case]:

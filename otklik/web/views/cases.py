@@ -24,6 +24,7 @@ from otklik.domain.networks import network as network_info
 from otklik.domain.workflow import State
 from otklik.organization.models import Department
 from otklik.organization.services import Actor
+from otklik.sla import clock
 
 from .. import forms
 from .. import selectors as web_selectors
@@ -56,21 +57,15 @@ def case_context(actor: Actor, case: Case) -> dict[str, Any]:
     stages = list(case.stages.all())
     cal = adm.calendar
     for stage in stages:
+        stage.countdown = clock.stage_countdown(stage, calendar=cal, now=now)  # type: ignore[attr-defined]
         stage.level = (  # type: ignore[attr-defined]
-            web_selectors.deadline_level(
-                now=now, due=stage.due_at, started=stage.started_at, limit_seconds=stage.limit_seconds, calendar=cal
-            )
+            stage.countdown.level  # type: ignore[attr-defined]
             if stage.status == "open"
             else ("done" if stage.on_time is not False else "late")
         )
-    open_stages = [s for s in stages if s.status == "open"]
-    next_level = web_selectors.deadline_level(
-        now=now,
-        due=case.next_deadline_at,
-        started=open_stages[0].started_at if open_stages else None,
-        limit_seconds=min(open_stages, key=lambda s: s.due_at).limit_seconds if open_stages else None,
-        calendar=cal,
-    )
+    open_stages = sorted((s for s in stages if s.status == "open"), key=lambda s: (s.due_at, s.pk))
+    next_countdown = clock.stage_countdown(open_stages[0], calendar=cal, now=now) if open_stages else None
+    next_level = next_countdown.level if next_countdown else web_selectors.NONE
     net = network_info(case.network)
     draft_initial: dict[str, Any] = {}
     if returned is not None:
@@ -92,6 +87,7 @@ def case_context(actor: Actor, case: Case) -> dict[str, Any]:
         "events": list(case.events.all()),
         "case_messages": list(case.messages.all()),
         "next_level": next_level,
+        "next_countdown": next_countdown,
         "network": net,
         "network_style": NETWORK_STYLES.get(case.network, "generic"),
         "loose_attachments": loose_attachments,

@@ -27,7 +27,7 @@ def expire_and_repair(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organization', '0003_public_page_and_coordinates'),
+        ('organization', '0004_production_calendar_year'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
