@@ -21,6 +21,7 @@ from otklik.sources.telegram.fake import FakeTelegram
 from otklik.sources.telegram.fake import seed_demo as seed_telegram
 from otklik.sources.vk.fake import FakeVk
 from otklik.sources.vk.fake import seed_demo as seed_vk
+from tests import media
 
 pytestmark = pytest.mark.django_db
 
@@ -259,10 +260,6 @@ def test_a_stale_telegram_send_goes_to_manual_not_resent(org, telegram, sleeps, 
     assert telegram.count_calls("sendMessage") == 0
 
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 100
-MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100
-
-
 def _case_with_media(org, message: Message, text: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -270,8 +267,8 @@ def _case_with_media(org, message: Message, text: str):
     case = actions.case_detect(message=message, actor=curator)
     actions.case_route(case=case, actor=curator, targets=[RouteTarget(org.depts["roads"].pk)])
     actions.case_accept(case=case, actor=executor)
-    photo = actions.case_attach_file(case=case, actor=executor, upload=SimpleUploadedFile("yama.jpg", JPEG))
-    video = actions.case_attach_file(case=case, actor=executor, upload=SimpleUploadedFile("remont.mp4", MP4))
+    photo = actions.case_attach_file(case=case, actor=executor, upload=SimpleUploadedFile("yama.jpg", media.jpeg()))
+    video = actions.case_attach_file(case=case, actor=executor, upload=SimpleUploadedFile("remont.mp4", media.mp4()))
     actions.case_submit_draft(case=case, actor=executor, kind="answer", text=text, attachment_ids=[photo.pk, video.pk])
     return case
 
