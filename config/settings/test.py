@@ -10,6 +10,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Network rates are tested on their own (tests/integration/test_coordination.py); the fakes answer
+# at once and the suite would otherwise wait for VK's 3 calls a second.
+OTKLIK_RATE_LIMITS = {}
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
