@@ -39,6 +39,7 @@ from otklik.organization.services import Actor, substitute_for
 from otklik.sla import services as sla
 from otklik.sla.models import Stage
 
+from .listfields import LIST_FIELDS, case_list_fields
 from .models import Assignment, Attachment, Case, CaseEvent, Draft, Publication
 
 log = logging.getLogger(__name__)
@@ -171,8 +172,11 @@ def _record_label(case_id: int) -> None:
 
 
 def _refresh_next_deadline(case: Case) -> None:
-    case.next_deadline_at, case.next_stage = sla.next_deadline(case.pk)
-    case.save(update_fields=["next_deadline_at", "next_stage", "updated_at"])
+    """The derived list fields (``otklik.cases.listfields``) from the nearest open stage."""
+    fields = case_list_fields(sla.nearest_open_stage(case.pk), calendar=case.administration.calendar)
+    for name, value in fields.items():
+        setattr(case, name, value)
+    case.save(update_fields=[*LIST_FIELDS, "updated_at"])
 
 
 def _set_state(case: Case, state: State, *, fields: Sequence[str] = ()) -> None:

@@ -57,6 +57,10 @@ class Case(Undeletable):
     answer_due_at = models.DateTimeField(_("срок ответа"), null=True, blank=True)
     next_deadline_at = models.DateTimeField(_("ближайший срок"), null=True, blank=True, db_index=True)
     next_stage = models.CharField(max_length=32, blank=True)
+    # The rest of the list fields (``otklik.cases.listfields``): kept by the action path.
+    next_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_amber_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_red_at = models.DateTimeField(null=True, blank=True, editable=False)
     repeat_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="repeats", verbose_name=_("повтор")
     )
@@ -177,6 +181,7 @@ class Draft(Undeletable):
         verbose_name = _("проект ответа")
         verbose_name_plural = _("проекты ответов")
         ordering = ["case", "submitted_at", "id"]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="draft_review_queue")]
 
     def __str__(self) -> str:
         return f"{self.case}: {self.get_kind_display()} (ред. {self.version})"

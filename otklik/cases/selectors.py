@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 
+from otklik.core import fulltext
 from otklik.core.errors import NotFound
 from otklik.inbox.models import Message
 from otklik.organization.services import Actor
 from otklik.sla.models import Stage
 
-from .models import CLOSED_STATES, Assignment, Case, CaseEvent, Draft, search_key
+from .models import CLOSED_STATES, Assignment, Case, CaseEvent, Draft
 
 
 def cases_visible_to(actor: Actor) -> QuerySet[Case]:
@@ -83,7 +84,7 @@ def case_list(actor: Actor, f: CaseFilter | None = None, *, order: str = "deadli
     if f.number:
         qs = qs.filter(number=f.number)
     if f.text and f.text.strip():
-        qs = qs.filter(search_text__contains=search_key(f.text.strip()))
+        qs = fulltext.search_cases(qs, f.text)
     if order == "deadline":
         # Cases without a deadline (closed, refused) last on every database: PostgreSQL sorts
         # NULLs last by default, SQLite first.
@@ -151,11 +152,17 @@ def message_get(actor: Actor, message_id: int) -> Message:
     return msg
 
 
+def first_messages(case_ids: list[int]) -> dict[int, Message]:
+    """The first message of each case (what a list shows of it), in one query."""
+    firsts = Message.objects.filter(case_id__in=case_ids).values("case_id").annotate(first=Min("id"))
+    return {m.case_id: m for m in Message.objects.filter(pk__in=[row["first"] for row in firsts])}  # type: ignore[misc]
+
+
 def review_queue(actor: Actor) -> QuerySet[Draft]:
     if not actor.is_curator:
         return Draft.objects.none()
     return (
         Draft.objects.filter(case__administration=actor.administration, status=Draft.Status.REVIEW)
         .select_related("case", "department", "author")
-        .order_by("submitted_at")
+        .order_by("submitted_at", "id")
     )

@@ -26,12 +26,20 @@ HEARTBEAT_INTERVAL = 30.0
 STALE_AFTER = 3 * HEARTBEAT_INTERVAL
 
 
+class CheckFailed(Exception):
+    def __init__(self, message: str, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail or {}
+
+
 def _timed(fn: Any) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         extra = fn() or {}
         ok = True
         error = ""
+    except CheckFailed as exc:
+        extra, ok, error = exc.detail, False, str(exc)
     except Exception as exc:  # a health check reports, never raises
         extra, ok, error = {}, False, f"{exc.__class__.__name__}: {exc}"[:300]
     result: dict[str, Any] = {"ok": ok, "ms": round((time.perf_counter() - started) * 1000, 1), **extra}
@@ -66,9 +74,9 @@ def check_workers() -> dict[str, Any]:
     stale = [q for q, age in queues.items() if age is None or age > STALE_AFTER]
     detail = {"queues": {q: (None if a is None else round(a)) for q, a in queues.items()}}
     if stale:
-        raise RuntimeError(
-            "нет обработчика, забиравшего задачи за последние "
-            f"{int(STALE_AFTER)} с, в очередях: {', '.join(stale)}; {detail}"
+        raise CheckFailed(
+            f"нет обработчика, забиравшего задачи за последние {int(STALE_AFTER)} с, в очередях: {', '.join(stale)}",
+            detail,
         )
     return detail
 
@@ -76,9 +84,9 @@ def check_workers() -> dict[str, Any]:
 def check_beat() -> dict[str, Any]:
     age = _age("beat", time.time())
     if age is None:
-        raise RuntimeError("планировщик (beat) ещё ни разу не отметился")
+        raise CheckFailed("планировщик (beat) ещё ни разу не отметился")
     if age > STALE_AFTER:
-        raise RuntimeError(f"планировщик (beat) не отмечался {int(age)} с")
+        raise CheckFailed(f"планировщик (beat) не отмечался {int(age)} с", {"age_s": round(age)})
     return {"age_s": round(age)}
 
 

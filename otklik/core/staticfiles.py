@@ -25,5 +25,5 @@ class ForgivingManifestStorage(CompressedManifestStaticFilesStorage):
         except ValueError:
             if name not in self._reported:
                 self._reported.add(name)
-                log.warning("static file %s is missing (not collected); served without it", name)
+                log.debug("static file %s is missing (not collected); its plain URL is used", name)
             return name

@@ -13,8 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
+from otklik.cases import listfields
+from otklik.cases.listfields import level_at
 from otklik.cases.models import Assignment, Case, Draft, Publication
 from otklik.cases.selectors import CaseFilter, case_list, cases_visible_to
 from otklik.domain.calendar import WorkingCalendar
@@ -27,7 +30,15 @@ from otklik.sla.models import Stage
 # --------------------------------------------------------------------------------------------
 # deadline colours
 
-GREEN, AMBER, RED, OVERDUE, NONE = "green", "amber", "red", "overdue", "none"
+# The colours of the stored list fields (lists compare ``now`` with stored moments); the function
+# below computes the same colour for a deadline that is not stored (a stage, a draft under review).
+GREEN, AMBER, RED, OVERDUE, NONE = (
+    listfields.GREEN,
+    listfields.AMBER,
+    listfields.RED,
+    listfields.OVERDUE,
+    listfields.NONE,
+)
 
 
 def deadline_level(
@@ -59,9 +70,9 @@ def deadline_level(
     if not total:
         return GREEN
     share = left / total if left is not None else 1.0
-    if share < 0.25:
+    if share < listfields.RED_LEFT:
         return RED
-    if share < 0.5:
+    if share < listfields.AMBER_LEFT:
         return AMBER
     return GREEN
 
@@ -71,29 +82,19 @@ def route_due(administration: Administration, received_at: dt.datetime) -> dt.da
     return administration.calendar.add(received_at, administration.regulation.limit(StageKey.ROUTE.value))
 
 
-def _annotate_next_stage(qs: QuerySet[Case]) -> QuerySet[Case]:
-    nearest = Stage.objects.filter(case=OuterRef("pk"), status=Stage.Status.OPEN).order_by("due_at", "id")
-    return qs.annotate(
-        next_started_at=Subquery(nearest.values("started_at")[:1]),
-        next_limit_seconds=Subquery(nearest.values("limit_seconds")[:1]),
-    )
-
-
-def with_levels(cases: list[Case], *, now: dt.datetime, calendar: WorkingCalendar) -> list[Case]:
-    """Set ``deadline_level`` on cases annotated by ``_annotate_next_stage``."""
+def with_levels(cases: list[Case], *, now: dt.datetime) -> list[Case]:
+    """Set ``deadline_level`` on each case from its stored list fields (``otklik.cases.listfields``)."""
     for case in cases:
-        case.deadline_level = deadline_level(  # type: ignore[attr-defined]
-            now=now,
-            due=case.next_deadline_at,
-            started=getattr(case, "next_started_at", None),
-            limit_seconds=getattr(case, "next_limit_seconds", None),
-            calendar=calendar,
+        case.deadline_level = level_at(  # type: ignore[attr-defined]
+            now, due=case.next_deadline_at, amber_at=case.next_amber_at, red_at=case.next_red_at
         )
     return cases
 
 
 # --------------------------------------------------------------------------------------------
-# the board and "my cases"
+# the board and "my cases": pages of stored rows, no per-row subqueries
+
+PAGE_SIZE = 50
 
 
 @dataclass
@@ -115,13 +116,41 @@ class BoardFilter:
         )
 
 
-def board(actor: Actor, f: BoardFilter, *, now: dt.datetime, limit: int = 300) -> list[Case]:
-    qs = _annotate_next_stage(case_list(actor, f.as_case_filter(), order="deadline"))
+def level_counts(qs: QuerySet[Case], *, now: dt.datetime) -> dict[str, int]:
+    """How many of ``qs`` are green, amber, red and overdue now: one aggregate over stored fields."""
+    overdue = Q(next_deadline_at__lte=now)
+    red = Q(next_red_at__lt=now) & ~overdue
+    amber = Q(next_amber_at__lt=now) & ~overdue & ~red
+    counts = qs.order_by().aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=overdue),
+        red=Count("pk", filter=red),
+        amber=Count("pk", filter=amber),
+        none=Count("pk", filter=Q(next_deadline_at__isnull=True)),
+    )
+    counts["green"] = counts["total"] - counts["overdue"] - counts["red"] - counts["amber"] - counts["none"]
+    return counts
+
+
+def case_page(qs: QuerySet[Case], number: Any, *, now: dt.datetime, total: int | None = None) -> Page:
+    """One page of a case list with each row's level; ``total`` saves the paginator its COUNT."""
+    paginator = Paginator(qs, PAGE_SIZE)
+    if total is not None:
+        paginator.__dict__["count"] = total  # a cached_property: the counts query gave it already
+    page = paginator.get_page(number)
+    page.object_list = with_levels(list(page.object_list), now=now)
+    return page
+
+
+def board(actor: Actor, f: BoardFilter, *, now: dt.datetime, page: Any = 1) -> tuple[Page, dict[str, int]]:
+    """A page of the open cases, nearest deadline first, and the colour counts of all of them."""
+    qs = case_list(actor, f.as_case_filter(), order="deadline")
+    counts = level_counts(qs, now=now)
     qs = qs.prefetch_related("assignments__department")
-    return with_levels(list(qs[:limit]), now=now, calendar=actor.administration.calendar)
+    return case_page(qs, page, now=now, total=counts["total"]), counts
 
 
-def my_cases(actor: Actor, *, now: dt.datetime, limit: int = 300) -> list[Case]:
+def my_cases_queryset(actor: Actor) -> QuerySet[Case]:
     """The executor's departments' open cases with an active assignment, nearest deadline first."""
     qs = case_list(actor, CaseFilter(open_only=True), order="deadline")
     if not actor.sees_everything:
@@ -130,8 +159,12 @@ def my_cases(actor: Actor, *, now: dt.datetime, limit: int = 300) -> list[Case]:
             status__in=[Assignment.Status.RETURNED, Assignment.Status.CANCELLED]
         )
         qs = qs.filter(pk__in=active.values("case_id"))
-    qs = _annotate_next_stage(qs).prefetch_related("assignments__department")
-    return with_levels(list(qs[:limit]), now=now, calendar=actor.administration.calendar)
+    return qs
+
+
+def my_cases(actor: Actor, *, now: dt.datetime, page: Any = 1) -> Page:
+    qs = my_cases_queryset(actor).prefetch_related("assignments__department")
+    return case_page(qs, page, now=now)
 
 
 def visible_case_by_number(actor: Actor, number: int) -> Case | None:

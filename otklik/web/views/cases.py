@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from otklik.cases import actions, selectors
+from otklik.cases.listfields import level_at
 from otklik.cases.models import Assignment, Attachment, Case, Draft, Publication
 from otklik.cases.tasks import publish_answer
 from otklik.core.errors import NotFound, PermissionDenied
@@ -63,14 +64,8 @@ def case_context(actor: Actor, case: Case) -> dict[str, Any]:
             if stage.status == "open"
             else ("done" if stage.on_time is not False else "late")
         )
-    open_stages = [s for s in stages if s.status == "open"]
-    next_level = web_selectors.deadline_level(
-        now=now,
-        due=case.next_deadline_at,
-        started=open_stages[0].started_at if open_stages else None,
-        limit_seconds=min(open_stages, key=lambda s: s.due_at).limit_seconds if open_stages else None,
-        calendar=cal,
-    )
+    # The same colour as the case's row in the lists: from its stored list fields.
+    next_level = level_at(now, due=case.next_deadline_at, amber_at=case.next_amber_at, red_at=case.next_red_at)
     net = network_info(case.network)
     draft_initial: dict[str, Any] = {}
     if returned is not None:
