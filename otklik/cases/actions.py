@@ -172,11 +172,14 @@ def _record_label(case_id: int) -> None:
 
 
 def _refresh_next_deadline(case: Case) -> None:
-    """The derived list fields (``otklik.cases.listfields``) from the nearest open stage."""
+    """The derived list fields (``otklik.cases.listfields``) from the nearest open stage, and
+    ``Assignment.case_open`` of each of the case's assignments. Called after every change of a
+    case's stages or state."""
     fields = case_list_fields(sla.nearest_open_stage(case.pk), calendar=case.administration.calendar)
     for name, value in fields.items():
         setattr(case, name, value)
     case.save(update_fields=[*LIST_FIELDS, "updated_at"])
+    Assignment.objects.filter(case=case).exclude(case_open=case.is_open).update(case_open=case.is_open)
 
 
 def _set_state(case: Case, state: State, *, fields: Sequence[str] = ()) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import F, Min, Prefetch, Q, QuerySet
 
 from otklik.core import fulltext
 from otklik.core.errors import NotFound
@@ -18,17 +18,19 @@ from otklik.inbox.models import Message
 from otklik.organization.services import Actor
 from otklik.sla.models import Stage
 
-from .models import CLOSED_STATES, Assignment, Case, CaseEvent, Draft
+from .models import Assignment, Case, CaseEvent, Draft, open_condition
 
 
 def cases_visible_to(actor: Actor) -> QuerySet[Case]:
     qs = Case.objects.filter(administration=actor.administration)
     if actor.sees_everything:
         return qs
-    mine = Assignment.objects.filter(case=OuterRef("pk")).filter(
+    # IN, not a correlated EXISTS: the database reads the executor's assignments once (an index on
+    # department) instead of probing them for every case of a list it walks in deadline order.
+    mine = Assignment.objects.filter(
         Q(department_id__in=list(actor.department_ids)) | Q(assignee_id=actor.user_id)
-    )
-    return qs.filter(Exists(mine))
+    ).values("case_id")
+    return qs.filter(pk__in=mine)
 
 
 @dataclass(frozen=True)
@@ -57,14 +59,14 @@ def case_list(actor: Actor, f: CaseFilter | None = None, *, order: str = "deadli
         # Written exactly as the condition of the partial index ``case_open_deadline``, so the
         # database walks the open cases in deadline order. Overdue cases are open by definition
         # (closed ones have no deadline).
-        qs = qs.exclude(state__in=CLOSED_STATES)
+        qs = qs.filter(open_condition())
     if f.department_id:
-        # IN, not a correlated EXISTS: SQLite would probe the assignments once per case.
-        qs = qs.filter(
-            pk__in=Assignment.objects.filter(department_id=f.department_id)
-            .exclude(status=Assignment.Status.CANCELLED)
-            .values("case_id")
-        )
+        # IN, not a correlated EXISTS: SQLite would probe the assignments once per case. For open
+        # lists only the department's open cases (``case_open``, indexed) go into the IN list.
+        dept = Assignment.objects.filter(department_id=f.department_id).exclude(status=Assignment.Status.CANCELLED)
+        if f.open_only or f.overdue_at:
+            dept = dept.filter(case_open=True)
+        qs = qs.filter(pk__in=dept.values("case_id"))
     if f.topic_id:
         qs = qs.filter(topics__id=f.topic_id)
     if f.place_id:
@@ -85,6 +87,11 @@ def case_list(actor: Actor, f: CaseFilter | None = None, *, order: str = "deadli
         qs = qs.filter(number=f.number)
     if f.text and f.text.strip():
         qs = fulltext.search_cases(qs, f.text)
+    return ordered(qs, order)
+
+
+def ordered(qs: QuerySet[Case], order: str = "deadline") -> QuerySet[Case]:
+    """A list's order and what each row shows (its place and topics)."""
     if order == "deadline":
         # Cases without a deadline (closed, refused) last on every database: PostgreSQL sorts
         # NULLs last by default, SQLite first.

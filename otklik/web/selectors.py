@@ -18,8 +18,8 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from otklik.cases import listfields
 from otklik.cases.listfields import level_at
-from otklik.cases.models import Assignment, Case, Draft, Publication
-from otklik.cases.selectors import CaseFilter, case_list, cases_visible_to
+from otklik.cases.models import Assignment, Case, Draft, Publication, open_condition
+from otklik.cases.selectors import CaseFilter, case_list, cases_visible_to, ordered
 from otklik.domain.calendar import WorkingCalendar
 from otklik.domain.workflow import OPEN_STATES, StageKey
 from otklik.inbox.models import Message
@@ -83,11 +83,18 @@ def route_due(administration: Administration, received_at: dt.datetime) -> dt.da
 
 
 def with_levels(cases: list[Case], *, now: dt.datetime) -> list[Case]:
-    """Set ``deadline_level`` on each case from its stored list fields (``otklik.cases.listfields``)."""
+    """Set what a row shows on each case of a page: ``deadline_level`` from the stored list fields
+    (``otklik.cases.listfields``), and — from the prefetched assignments and topics, read once here
+    rather than through a related manager per cell — ``row_assignments`` and ``row_topics``."""
     for case in cases:
         case.deadline_level = level_at(  # type: ignore[attr-defined]
             now, due=case.next_deadline_at, amber_at=case.next_amber_at, red_at=case.next_red_at
         )
+        cache = getattr(case, "_prefetched_objects_cache", {})
+        if "assignments" in cache:
+            case.row_assignments = [a for a in cache["assignments"] if a.is_active]  # type: ignore[attr-defined]
+        if "topics" in cache:
+            case.row_topics = ", ".join(t.name for t in cache["topics"])  # type: ignore[attr-defined]
     return cases
 
 
@@ -151,15 +158,20 @@ def board(actor: Actor, f: BoardFilter, *, now: dt.datetime, page: Any = 1) -> t
 
 
 def my_cases_queryset(actor: Actor) -> QuerySet[Case]:
-    """The executor's departments' open cases with an active assignment, nearest deadline first."""
-    qs = case_list(actor, CaseFilter(open_only=True), order="deadline")
-    if not actor.sees_everything:
-        mine = Q(department_id__in=list(actor.department_ids)) | Q(assignee_id=actor.user_id)
-        active = Assignment.objects.filter(mine).exclude(
-            status__in=[Assignment.Status.RETURNED, Assignment.Status.CANCELLED]
-        )
-        qs = qs.filter(pk__in=active.values("case_id"))
-    return qs
+    """The executor's departments' open cases with an active assignment, nearest deadline first.
+
+    Read from the executor's open assignments (``Assignment.case_open``, indexed by department
+    and by assignee): these are cases the executor may see by definition."""
+    if actor.sees_everything:
+        return case_list(actor, CaseFilter(open_only=True), order="deadline")
+    mine = Q(department_id__in=list(actor.department_ids)) | Q(assignee_id=actor.user_id)
+    active = (
+        Assignment.objects.filter(mine, case_open=True)
+        .exclude(status__in=[Assignment.Status.RETURNED, Assignment.Status.CANCELLED])
+        .values("case_id")
+    )
+    qs = Case.objects.filter(administration=actor.administration, pk__in=active).filter(open_condition())
+    return ordered(qs, "deadline")
 
 
 def my_cases(actor: Actor, *, now: dt.datetime, page: Any = 1) -> Page:

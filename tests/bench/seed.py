@@ -74,6 +74,7 @@ def _users(adm: object) -> dict[str, object]:
 
 
 def seed(n_cases: int, *, now: datetime | None = None, log: object = print) -> Seeded:
+    from otklik.cases.listfields import thresholds
     from otklik.cases.models import Assignment, Case, CaseEvent, Draft, search_key
     from otklik.domain.workflow import OPEN_STATES, State
     from otklik.inbox.models import Message, Source
@@ -97,7 +98,6 @@ def seed(n_cases: int, *, now: datetime | None = None, log: object = print) -> S
     open_states = sorted(s.value for s in OPEN_STATES)
     through = Case.topics.through
     open_ids: list[int] = []
-    stored = {f.name for f in Case._meta.get_fields()}
     for base in range(0, n_cases, BATCH):
         with transaction.atomic():
             cases = []
@@ -127,9 +127,14 @@ def seed(n_cases: int, *, now: datetime | None = None, log: object = print) -> S
                     next_stage="draft_lead" if is_open else "",
                     closed_at=None if is_open else detected + timedelta(hours=5),
                 )
-                if "next_started_at" in stored:  # the list fields (cases migration 0005)
-                    case.next_started_at = detected if is_open else None
-                    case.next_limit_seconds = 5 * 3600 if is_open else None
+                if is_open and next_due is not None:  # the list fields, as the action path stores them
+                    case.next_started_at = min(detected, next_due - timedelta(hours=1))
+                    case.next_amber_at, case.next_red_at = thresholds(
+                        started=case.next_started_at,
+                        due=next_due,
+                        limit_seconds=None,
+                        calendar=None,  # type: ignore[arg-type]
+                    )
                 cases.append(case)
             created = Case.objects.bulk_create(cases)
             if created[0].pk is None:
@@ -167,15 +172,23 @@ def seed(n_cases: int, *, now: datetime | None = None, log: object = print) -> S
                         order=1,
                         is_lead=True,
                         status="accepted",
+                        assignee=people[f"exec-{depts.index(lead)}"],
                         received_at=c.detected_at,
                         accepted_at=c.detected_at + timedelta(minutes=10),
+                        case_open=is_open,
                     )
                 )
                 if rnd.random() < 0.1:
                     other = rnd.choice([d for d in depts if d.pk != lead.pk])
                     assignments.append(
                         Assignment(
-                            case_id=c.pk, department=other, order=0, status="accepted", received_at=c.detected_at
+                            case_id=c.pk,
+                            department=other,
+                            order=0,
+                            status="accepted",
+                            assignee=people[f"exec-{depts.index(other)}"],
+                            received_at=c.detected_at,
+                            case_open=is_open,
                         )
                     )
                 for key, hours in (("route", 0.5), ("answer", 9), ("draft_lead", 5)):

@@ -132,10 +132,12 @@ def test_rate_limited_send_waits_its_turn(monkeypatch, tmp_path):
     store = FileBackend(tmp_path)
     monkeypatch.setattr(coordination, "backend", lambda: store)
     monkeypatch.setattr(coordination, "_ns", lambda name: name)
+    monkeypatch.setattr(coordination, "time", type("Clock", (), {"time": staticmethod(lambda: 1000.0)}))
     send = coordination.rate_limited(
         lambda url: calls.append(url) or url, key="vk:x", rate=2.0, burst=1.0, sleep=slept.append
     )
     for i in range(3):
         send(f"/method/{i}")
     assert calls == ["/method/0", "/method/1", "/method/2"]
-    assert slept == [pytest.approx(0.5, abs=0.05), pytest.approx(1.0, abs=0.05)]
+    # The clock stands still here: the second call waits half a second, the third a whole one.
+    assert slept == [pytest.approx(0.5), pytest.approx(1.0)]

@@ -40,6 +40,7 @@ def test_list_fields_follow_the_nearest_open_stage_through_every_action(org):
     assert c.next_red_at == chita(2026, 12, 7, 10, 22, 30)
     f.route(case["id"], "zhkh", at=chita(2026, 12, 7, 10, 20))
     c = _stored(case["id"])
+    assert list(c.assignments.values_list("case_open", flat=True)) == [True]
     nearest = Stage.objects.filter(case=c, status="open").order_by("due_at", "id").first()
     assert nearest is not None
     assert (c.next_stage, c.next_deadline_at, c.next_started_at) == (nearest.key, nearest.due_at, nearest.started_at)
@@ -51,6 +52,8 @@ def test_list_fields_follow_the_nearest_open_stage_through_every_action(org):
     f.publish(case["id"], "zhkh", at=chita(2026, 12, 7, 11, 20))
     c = _stored(case["id"])
     assert c.state == "closed"
+    # The department's open-case list no longer holds it.
+    assert list(c.assignments.values_list("case_open", flat=True)) == [False]
     assert (c.next_deadline_at, c.next_stage, c.next_started_at, c.next_amber_at, c.next_red_at) == (
         None,
         "",

@@ -56,7 +56,7 @@ def _serve(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     )
 
 
-def _read_until(proc: subprocess.Popen[bytes], marker: str, timeout: float = 120) -> list[str]:
+def _read_until(proc: subprocess.Popen[bytes], marker: str, timeout: float = 240) -> list[str]:
     """Lines of ``proc`` up to the one containing ``marker`` (fails on exit or timeout)."""
     import selectors
 
@@ -97,13 +97,13 @@ def test_serve_starts_web_worker_and_beat_prints_the_address_last_and_ctrl_c_sto
         lines = _read_until(proc, "Отклик работает")
         # The banner is the last thing on screen: the web server answers, the worker and beat
         # have started (and said whatever they say at start) before it.
-        assert lines[-1].endswith(f"http://127.0.0.1:{port}/")
+        assert lines[-1].endswith(f"http://127.0.0.1:{port}/"), lines
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as r:
             assert r.status == 200
             server = r.headers.get("Server", "")
         assert ("gunicorn" in server) == (mode == "gunicorn")
         children = _children(proc.pid)
-        assert len(children) == 3  # web, worker, beat
+        assert len(children) == 3, (children, lines)  # web, worker, beat
         # The system checks ran once, in serve itself, not again in each process.
         assert sum("System check identified" in line for line in lines) <= 1
         os.killpg(proc.pid, signal.SIGINT)

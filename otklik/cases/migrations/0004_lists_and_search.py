@@ -23,6 +23,11 @@ def fill_list_fields(apps, schema_editor):
             Case.objects.filter(pk=case.pk).update(**fields)
 
 
+def fill_assignment_case_open(apps, schema_editor):
+    Assignment = apps.get_model("cases", "Assignment")
+    Assignment.objects.filter(case__state__in=["closed", "refused"]).update(case_open=False)
+
+
 def install_fulltext(apps, schema_editor):
     """PostgreSQL: pg_trgm and the GIN indexes; SQLite: the FTS5 tables and their triggers."""
     from otklik.core.fulltext import install
@@ -55,10 +60,32 @@ class Migration(migrations.Migration):
             name='next_started_at',
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
+        migrations.AddField(
+            model_name='assignment',
+            name='case_open',
+            field=models.BooleanField(default=True, editable=False),
+        ),
+        migrations.AddIndex(
+            model_name='assignment',
+            index=models.Index(fields=['department', 'case_open'], name='assignment_open_department'),
+        ),
+        migrations.AddIndex(
+            model_name='assignment',
+            index=models.Index(fields=['assignee', 'case_open'], name='assignment_open_assignee'),
+        ),
+        migrations.AddIndex(
+            model_name='case',
+            index=models.Index(
+                condition=models.Q(('state__in', ['closed', 'refused']), _negated=True),
+                fields=['administration', 'next_deadline_at', 'next_red_at', 'next_amber_at'],
+                name='case_open_levels',
+            ),
+        ),
         migrations.AddIndex(
             model_name='draft',
             index=models.Index(fields=['status', 'submitted_at'], name='draft_review_queue'),
         ),
         migrations.RunPython(fill_list_fields, migrations.RunPython.noop),
+        migrations.RunPython(fill_assignment_case_open, migrations.RunPython.noop),
         migrations.RunPython(install_fulltext, migrations.RunPython.noop),
     ]

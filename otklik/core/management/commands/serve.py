@@ -36,7 +36,7 @@ DEMO_LOGINS = (
     ("responsible", "Ответственное должностное лицо"),
     ("admin", "Администратор (Django admin)"),
 )
-READY_TIMEOUT = 60.0
+READY_TIMEOUT = 180.0
 
 
 def port_is_free(host: str, port: int) -> bool:
