@@ -59,8 +59,13 @@ check: venv
 	$(VENV)/bin/mypy otklik config
 	$(VENV)/bin/lint-imports
 
+# Every benchmark; bench_screens.py seeds 100,000 cases and measures every screen under gunicorn
+# (on PostgreSQL with OTKLIK_DATABASE_URL=postgres://…). `make bench-1m`: the screens at 1,000,000.
 bench: venv
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+bench-1m: venv
+	$(PY) tests/bench/bench_screens.py --million
 
 # The catalog is kept sorted by msgid, without source locations or a creation date, so that
 # branches adding strings in different places merge without conflicts.

@@ -50,3 +50,16 @@ loglevel = os.environ.get("OTKLIK_WEB_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("OTKLIK_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proc_name = "otklik-web"
 wsgi_app = "config.wsgi:application"
+
+
+def post_worker_init(worker: object) -> None:
+    """Load the URL map and the templates once per process, before its first request."""
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports every view module)
+    for name in ("web/base.html", "web/login.html", "web/board.html", "web/_case_row.html"):
+        try:
+            get_template(name)
+        except Exception:  # a template renamed elsewhere must not stop the server
+            pass

@@ -163,6 +163,8 @@ class Assignment(Undeletable):
             models.Index(fields=["department", "status"], name="assignment_department"),
             models.Index(fields=["department", "case_open"], name="assignment_open_department"),
             models.Index(fields=["assignee", "case_open"], name="assignment_open_assignee"),
+            # The Head's figures count what each department received in a period.
+            models.Index(fields=["received_at"], name="assignment_received"),
         ]
 
     def __str__(self) -> str:

@@ -52,6 +52,7 @@ def _args() -> argparse.Namespace:
     p.add_argument("--data", help="SQLite: the data folder to use (kept); default a temp folder")
     p.add_argument("--keep", action="store_true", help="keep the database for --reuse")
     p.add_argument("--no-report", action="store_true", help="skip the monthly report")
+    p.add_argument("--seed-only", action="store_true", help="seed (with --keep) and stop: measure later with --reuse")
     a = p.parse_args()
     if a.million:
         a.cases = 1_000_000
@@ -67,7 +68,7 @@ def _database() -> tuple[str, Any]:
         import psycopg
 
         parts = urlsplit(url)
-        name = f"{parts.path.lstrip('/') or 'otklik'}_screens"
+        name = f"{parts.path.lstrip('/') or 'otklik'}_screens" + ("" if ARGS.cases == 100_000 else f"_{ARGS.cases}")
         admin = urlunsplit(parts._replace(path="/postgres"))
         if not ARGS.reuse:
             with psycopg.connect(admin, autocommit=True) as conn:
@@ -251,6 +252,7 @@ def _rss_kib(pid: int) -> int:
 
 def main() -> None:
     print(f"Database: {LABEL}; {ARGS.cases:,} cases; gunicorn, {ARGS.workers} workers; {ARGS.clients} clients")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start (other people's work too)")
     proc = None
     try:
         call_command("migrate", verbosity=0)
@@ -278,6 +280,9 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
+        if ARGS.seed_only:
+            print("seeded; measure with --reuse")
+            return
         port = _free_port()
         proc = _start_server(port)
         base = f"http://127.0.0.1:{port}"
@@ -339,6 +344,7 @@ def main() -> None:
             )
         if not ARGS.no_report:
             _report(people["head"][0], proc.pid)
+        print(f"load average {os.getloadavg()[0]:.1f} at the end")
         print("targets: " + ("all met" if not missed else "missed by " + ", ".join(missed)))
     finally:
         if proc is not None and proc.poll() is None:

@@ -74,6 +74,10 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['assignee', 'case_open'], name='assignment_open_assignee'),
         ),
         migrations.AddIndex(
+            model_name='assignment',
+            index=models.Index(fields=['received_at'], name='assignment_received'),
+        ),
+        migrations.AddIndex(
             model_name='case',
             index=models.Index(
                 condition=models.Q(('state__in', ['closed', 'refused']), _negated=True),
