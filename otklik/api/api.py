@@ -7,11 +7,10 @@ no right → 403 (or 404 where existence must not leak), a bad payload → 422 n
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -97,8 +96,16 @@ def _case(request: HttpRequest, case_id: int) -> tuple[Actor, Case]:
     return actor, selectors.case_get(actor, case_id)
 
 
-def _now(value: dt.datetime | None = None) -> dt.datetime:
-    return timezone.now()
+def _act(request: HttpRequest, case_id: int, action: Callable[..., object], **arguments: Any) -> Any:
+    """An operation on a case: the action (its errors become responses above), then the case as
+    the actor now sees it."""
+    actor, case = _case(request, case_id)
+    action(case=case, actor=actor, **arguments)
+    return selectors.case_detail(actor, case_id)
+
+
+def _draft(payload: s.DraftIn | s.ResubmitIn) -> dict[str, Any]:
+    return {"text": payload.text, "measures_taken": payload.measures_taken, "attachment_ids": payload.attachment_ids}
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,92 +234,57 @@ def case_read(request: HttpRequest, case_id: int) -> Any:
 
 @cases.post("/{case_id}/triage", response=s.CaseOut, summary="Тематика, место, важность, сокращённый срок (п. 8)")
 def triage(request: HttpRequest, case_id: int, payload: s.TriageIn) -> Any:
-    actor, case = _case(request, case_id)
-    actions.case_triage(case=case, actor=actor, data=payload.triage_data())
-    return selectors.case_detail(actor, case_id)
+    return _act(request, case_id, actions.case_triage, data=payload.triage_data())
 
 
 @cases.post("/{case_id}/route", response=s.CaseOut, summary="Направить в подразделение(я) (п. 8, 16)")
 def route(request: HttpRequest, case_id: int, payload: s.RouteIn) -> Any:
-    actor, case = _case(request, case_id)
-    actions.case_route(case=case, actor=actor, targets=payload.route_targets(), comment=payload.comment)
-    return selectors.case_detail(actor, case_id)
+    return _act(request, case_id, actions.case_route, targets=payload.route_targets(), comment=payload.comment)
 
 
 @cases.post("/{case_id}/refuse", response=s.CaseOut, summary="Не подлежит обработке (п. 19)")
 def refuse(request: HttpRequest, case_id: int, payload: s.ReasonIn) -> Any:
-    actor, case = _case(request, case_id)
-    actions.case_refuse(case=case, actor=actor, reason=payload.reason)
-    return selectors.case_detail(actor, case_id)
+    return _act(request, case_id, actions.case_refuse, reason=payload.reason)
 
 
 @cases.post("/{case_id}/accept", response=s.CaseOut, summary="Принять в работу")
 def accept(request: HttpRequest, case_id: int, payload: s.DepartmentIn | None = None) -> Any:
-    actor, case = _case(request, case_id)
-    actions.case_accept(case=case, actor=actor, department_id=payload.department_id if payload else None)
-    return selectors.case_detail(actor, case_id)
+    return _act(request, case_id, actions.case_accept, department_id=payload.department_id if payload else None)
 
 
 @cases.post("/{case_id}/return", response=s.CaseOut, summary="Вернуть куратору: не относится к компетенции (п. 9)")
 def return_case(request: HttpRequest, case_id: int, payload: s.ReturnIn) -> Any:
-    actor, case = _case(request, case_id)
-    actions.case_return(case=case, actor=actor, reason=payload.reason, department_id=payload.department_id)
-    return selectors.case_detail(actor, case_id)
+    return _act(request, case_id, actions.case_return, reason=payload.reason, department_id=payload.department_id)
 
 
 @cases.post("/{case_id}/contribute", response=s.CaseOut, summary="Направить информацию для общего ответа (п. 16)")
 def contribute(request: HttpRequest, case_id: int, payload: s.ContributionIn) -> Any:
-    actor, case = _case(request, case_id)
-    actions.case_contribute(case=case, actor=actor, text=payload.text, department_id=payload.department_id)
-    return selectors.case_detail(actor, case_id)
+    return _act(request, case_id, actions.case_contribute, text=payload.text, department_id=payload.department_id)
 
 
 @cases.post("/{case_id}/drafts", response={201: s.CaseOut}, summary="Направить проект на согласование (п. 11)")
 def submit_draft(request: HttpRequest, case_id: int, payload: s.DraftIn) -> Any:
-    actor, case = _case(request, case_id)
-    actions.case_submit_draft(
-        case=case,
-        actor=actor,
-        kind=payload.kind,
-        text=payload.text,
-        measures_taken=payload.measures_taken,
-        attachment_ids=payload.attachment_ids,
-    )
-    return Status(201, selectors.case_detail(actor, case_id))
+    return Status(201, _act(request, case_id, actions.case_submit_draft, kind=payload.kind, **_draft(payload)))
 
 
 @cases.post("/{case_id}/resubmit", response=s.CaseOut, summary="Направить доработанный проект (п. 13)")
 def resubmit(request: HttpRequest, case_id: int, payload: s.ResubmitIn) -> Any:
-    actor, case = _case(request, case_id)
-    actions.case_resubmit(
-        case=case,
-        actor=actor,
-        text=payload.text,
-        measures_taken=payload.measures_taken,
-        attachment_ids=payload.attachment_ids,
-    )
-    return selectors.case_detail(actor, case_id)
+    return _act(request, case_id, actions.case_resubmit, **_draft(payload))
 
 
 @cases.post("/{case_id}/approve", response=s.CaseOut, summary="Согласовать проект (п. 12)")
 def approve(request: HttpRequest, case_id: int, payload: s.ReviewIn | None = None) -> Any:
-    actor, case = _case(request, case_id)
-    actions.case_approve(case=case, actor=actor, draft_id=payload.draft_id if payload else None)
-    return selectors.case_detail(actor, case_id)
+    return _act(request, case_id, actions.case_approve, draft_id=payload.draft_id if payload else None)
 
 
 @cases.post("/{case_id}/return-draft", response=s.CaseOut, summary="Вернуть проект на доработку (п. 12)")
 def return_draft(request: HttpRequest, case_id: int, payload: s.ReturnDraftIn) -> Any:
-    actor, case = _case(request, case_id)
-    actions.case_return_draft(case=case, actor=actor, comment=payload.comment, draft_id=payload.draft_id)
-    return selectors.case_detail(actor, case_id)
+    return _act(request, case_id, actions.case_return_draft, comment=payload.comment, draft_id=payload.draft_id)
 
 
 @cases.post("/{case_id}/publish", response=s.CaseOut, summary="Ответ размещён: ссылка и идентификатор (п. 14)")
 def publish(request: HttpRequest, case_id: int, payload: s.PublishIn) -> Any:
-    actor, case = _case(request, case_id)
-    actions.case_publish(case=case, actor=actor, url=payload.url, external_id=payload.external_id)
-    return selectors.case_detail(actor, case_id)
+    return _act(request, case_id, actions.case_publish, url=payload.url, external_id=payload.external_id)
 
 
 @cases.post("/{case_id}/comments", response={201: s.EventOut}, summary="Комментарий в журнале обращения")

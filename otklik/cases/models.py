@@ -1,7 +1,8 @@
 """Cases and everything that happens to them (П.6–20).
 
 A case (обращение в работе) gathers the messages about one issue. Its state changes only through
-``cases/actions.py``; every change writes an append-only ``CaseEvent``. Nothing here is deleted.
+the case actions (``cases/actions/``); every change writes an append-only ``CaseEvent``. Nothing
+here is deleted.
 """
 
 from __future__ import annotations

@@ -6,21 +6,19 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
+from .models import Publication
+from .publishing import STALE_SENDING, publish
+
 
 @shared_task(name="otklik.cases.tasks.publish_answer", ignore_result=True)
 def publish_answer(publication_id: int) -> str:
     """First attempt right after approval; retries come from ``publish_due`` (one retry path)."""
-    from otklik.cases.publishing import publish
-
     return publish(publication_id).status
 
 
 @shared_task(name="otklik.cases.tasks.publish_due", ignore_result=True)
 def publish_due() -> int:
     """Beat: re-send publications whose retry time has come (covers a lost worker)."""
-    from otklik.cases.models import Publication
-    from otklik.cases.publishing import STALE_SENDING, publish
-
     now = timezone.now()
     # Pending ones whose retry time has come, and ones a dead worker left "sending" (publish()
     # retries those only where a retry cannot post twice; the others go to manual publication).

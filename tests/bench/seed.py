@@ -128,7 +128,7 @@ def seed(n_cases: int, *, now: datetime | None = None, log: object = print) -> S
                     closed_at=None if is_open else detected + timedelta(hours=5),
                 )
                 if is_open and next_due is not None:  # the list fields, as the action path stores them
-                    case.next_started_at = min(detected, next_due - timedelta(hours=1))
+                    case.next_started_at = next_due - timedelta(hours=rnd.randint(2, 40))
                     case.next_amber_at, case.next_red_at = thresholds(
                         started=case.next_started_at,
                         due=next_due,

@@ -128,7 +128,7 @@ def test_two_workers_never_ingest_a_message_twice_nor_publish_an_answer_twice(or
             fetched = len(per_id)
 
             # 2. Answers approved while the publish task is held back, then sent thrice each.
-            monkeypatch.setattr(actions, "_enqueue_publication", lambda publication_id: None)
+            monkeypatch.setattr("otklik.cases.actions.publication._dispatch", lambda publication_id: None)
             curator, roads = org.actor("curator"), org.actor("roads")
             messages = list(Message.objects.filter(source=source, external_id__contains="_c").order_by("pk")[:CASES])
             for i, message in enumerate(messages):

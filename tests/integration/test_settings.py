@@ -84,7 +84,11 @@ def test_production_keeps_files_on_local_disk_or_on_s3_when_a_bucket_is_named(tm
     assert '"django.core.files.storage.FileSystemStorage"' in local.stdout
     assert "ForgivingManifestStorage" in local.stdout  # whitenoise: hashed, compressed, forgiving
     s3 = _settings(
-        {**PRODUCTION, "OTKLIK_MEDIA_S3_BUCKET": "otklik-media", "OTKLIK_MEDIA_S3_ENDPOINT_URL": "https://s3.example.ru"},
+        {
+            **PRODUCTION,
+            "OTKLIK_MEDIA_S3_BUCKET": "otklik-media",
+            "OTKLIK_MEDIA_S3_ENDPOINT_URL": "https://s3.example.ru",
+        },
         tmp_path,
         show,
     )
@@ -97,7 +101,9 @@ def test_production_logs_json_lines_and_sessions_can_live_in_redis(tmp_path: Pat
     code = "print(settings.LOGGING['handlers']['console']['formatter'], settings.SESSION_ENGINE)"
     default = _settings(PRODUCTION, tmp_path, code)
     assert default.stdout.split() == ["json", "django.contrib.sessions.backends.db"], default.stderr
-    redis = _settings({**PRODUCTION, "OTKLIK_SESSIONS": "redis", "OTKLIK_REDIS_URL": "redis://127.0.0.1:6379/9"}, tmp_path, code)
+    redis = _settings(
+        {**PRODUCTION, "OTKLIK_SESSIONS": "redis", "OTKLIK_REDIS_URL": "redis://127.0.0.1:6379/9"}, tmp_path, code
+    )
     assert redis.stdout.split() == ["json", "django.contrib.sessions.backends.cache"], redis.stderr
     missing = _settings({**PRODUCTION, "OTKLIK_SESSIONS": "redis"}, tmp_path, code)
     assert missing.returncode != 0 and "OTKLIK_REDIS_URL" in missing.stderr
