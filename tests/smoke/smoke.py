@@ -97,7 +97,7 @@ class Person:
         if r.status_code == 302:
             follow = self.client.get(r.headers["location"])
             check(follow.status_code == 200, f"after POST {path}", follow)
-            messages = re.findall(r'class="[^"]*\b(?:error|danger)\b[^"]*"[^>]*>([^<]+)<', follow.text)
+            messages = re.findall(r'<li class="flash-error">([^<]+)<', follow.text)
             check(not messages, f"POST {path}: {messages}", follow)
             return follow
         return r
@@ -160,11 +160,13 @@ def vk_texts(vk: str) -> set[str]:
                 "owner_id": -1001,
                 "post_id": post["id"],
                 "count": 100,
+                "thread_items_count": 10,  # replies to a comment live in its thread
                 "access_token": "demo-vk-token",
                 "v": "5.199",
             },
         )
-        texts.update(c["text"] for c in r.json().get("response", {}).get("items", []) if c.get("text"))
+        for c in r.json().get("response", {}).get("items", []):
+            texts.update(t["text"] for t in [c, *c.get("thread", {}).get("items", [])] if t.get("text"))
     return texts
 
 
