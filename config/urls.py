@@ -16,10 +16,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("o/<slug:slug>/accounts/", accounts_page, name="official-accounts"),
+    path("o/<slug:slug>/", include("otklik.reports.public_urls")),
     path("hooks/", include("otklik.sources.urls")),
     path("sources/", include("otklik.sources.web_urls")),
     path("reports/", include("otklik.reports.urls")),
     path("notifications/", include("otklik.notify.urls")),
+    path("calendar/", include("otklik.organization.urls")),
     path("", include("otklik.web.urls")),
 ]
 if settings.DEBUG:

@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "otklik.notify.context_processors.notifications",
+                "otklik.organization.context_processors.calendar_warning",
             ],
         },
     },

@@ -10,7 +10,54 @@ from pydantic import field_validator
 
 from otklik.cases.actions import RouteTarget, TriageData
 from otklik.cases.selectors import CaseFilter
-from otklik.domain.workflow import STAGE_TITLES, STATE_TITLES, StageKey, State
+from otklik.domain.workflow import OPEN_STATES, STAGE_TITLES, STATE_TITLES, StageKey, State
+
+_OPEN_STATES = {s.value for s in OPEN_STATES}
+
+
+def _clock_of(context: Any, administration_id: int) -> tuple[Any, dt.datetime]:
+    """The administration and "now" of this response: built once per request, shared by every row."""
+    from django.utils import timezone
+
+    from otklik.organization.models import Administration
+
+    request = (context or {}).get("request")
+    cache: dict[Any, Any] = getattr(request, "_otklik_clock", None) or {"now": timezone.now()}
+    if request is not None:
+        request._otklik_clock = cache  # type: ignore[attr-defined]
+    adm = cache.get(administration_id)
+    if adm is None:
+        adm = cache[administration_id] = Administration.objects.get(pk=administration_id)
+    return adm, cache["now"]
+
+
+def _countdown(
+    context: Any,
+    administration_id: int,
+    due: dt.datetime | None,
+    *,
+    limit: int | None = None,
+    started: dt.datetime | None = None,
+) -> Any:
+    """The working-time selector (``otklik.sla.clock``) for one deadline of a response."""
+    from otklik.sla import clock
+
+    if due is None:
+        return None
+    adm, now = _clock_of(context, administration_id)
+    return clock.countdown(adm.calendar, due=due, now=now, limit_seconds=limit, started=started)
+
+
+def _seconds(cd: Any) -> int | None:
+    return cd.remaining_seconds if cd is not None else None
+
+
+def _running(cd: Any) -> bool | None:
+    return cd.clock_running if cd is not None else None
+
+
+_REMAINING = "Рабочее время до срока, в секундах (отрицательное — просрочено на столько рабочих секунд)"
+_RUNNING = "Идёт ли сейчас отсчёт рабочего времени (нет ночью, в обед, в выходные и праздники)"
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
@@ -75,6 +122,34 @@ class MessageOut(Schema):
     status: str
     case_id: int | None
     triage: dict[str, Any]
+    route_due_at: dt.datetime | None = Field(None, description="Новое сообщение: направить до (п. 8, от получения)")
+    remaining_working_seconds: int | None = Field(None, description=_REMAINING)
+    clock_running: bool | None = Field(None, description=_RUNNING)
+
+    @staticmethod
+    def _route(obj: Any, context: Any) -> Any:
+        if obj.status != "new":
+            return None
+        cached = getattr(obj, "_route_countdown", None)
+        if cached is None:
+            from otklik.sla import clock
+
+            adm, now = _clock_of(context, obj.administration_id)
+            cached = obj._route_countdown = clock.route_countdown(adm, received_at=obj.received_at, now=now)
+        return cached
+
+    @staticmethod
+    def resolve_route_due_at(obj: Any, context: Any) -> dt.datetime | None:
+        cd = MessageOut._route(obj, context)
+        return cd.due_at if cd is not None else None
+
+    @staticmethod
+    def resolve_remaining_working_seconds(obj: Any, context: Any) -> int | None:
+        return _seconds(MessageOut._route(obj, context))
+
+    @staticmethod
+    def resolve_clock_running(obj: Any, context: Any) -> bool | None:
+        return _running(MessageOut._route(obj, context))
 
 
 class RouteTargetIn(Schema):
@@ -228,10 +303,31 @@ class StageOut(Schema):
     elapsed_seconds: int | None
     on_time: bool | None
     breached_at: dt.datetime | None
+    remaining_working_seconds: int | None = Field(None, description=_REMAINING + "; только у идущего этапа")
+    clock_running: bool | None = Field(None, description=_RUNNING + "; только у идущего этапа")
 
     @staticmethod
     def resolve_title(obj: Any) -> str:
         return STAGE_TITLES[StageKey(obj.key)]
+
+    @staticmethod
+    def _countdown(obj: Any, context: Any) -> Any:
+        if obj.status != "open":
+            return None
+        cached = getattr(obj, "_countdown", None)
+        if cached is None:
+            cached = obj._countdown = _countdown(
+                context, obj.case.administration_id, obj.due_at, limit=obj.limit_seconds, started=obj.started_at
+            )
+        return cached
+
+    @staticmethod
+    def resolve_remaining_working_seconds(obj: Any, context: Any) -> int | None:
+        return _seconds(StageOut._countdown(obj, context))
+
+    @staticmethod
+    def resolve_clock_running(obj: Any, context: Any) -> bool | None:
+        return _running(StageOut._countdown(obj, context))
 
 
 class EventOut(Schema):
@@ -257,12 +353,31 @@ class CaseListItem(Schema):
     answer_due_at: dt.datetime | None
     next_deadline_at: dt.datetime | None
     next_stage: str
+    remaining_working_seconds: int | None = Field(None, description=_REMAINING + " (ближайший срок)")
+    clock_running: bool | None = Field(None, description=_RUNNING)
     place: str | None
     topics: list[str]
 
     @staticmethod
     def resolve_state_title(obj: Any) -> str:
         return STATE_TITLES[State(obj.state)]
+
+    @staticmethod
+    def _countdown(obj: Any, context: Any) -> Any:
+        if obj.state not in _OPEN_STATES or obj.next_deadline_at is None:
+            return None
+        cached = getattr(obj, "_next_countdown", None)
+        if cached is None:
+            cached = obj._next_countdown = _countdown(context, obj.administration_id, obj.next_deadline_at)
+        return cached
+
+    @staticmethod
+    def resolve_remaining_working_seconds(obj: Any, context: Any) -> int | None:
+        return _seconds(CaseListItem._countdown(obj, context))
+
+    @staticmethod
+    def resolve_clock_running(obj: Any, context: Any) -> bool | None:
+        return _running(CaseListItem._countdown(obj, context))
 
     @staticmethod
     def resolve_place(obj: Any) -> str | None:

@@ -7,13 +7,13 @@ ends (``case_list_fields`` is called where ``next_deadline_at`` is recomputed):
 
 - ``next_deadline_at``, ``next_stage`` — the nearest open stage's deadline and key;
 - ``next_started_at`` — when that stage started (the countdown's start);
-- ``next_amber_at``, ``next_red_at`` — the moments half and three quarters of the stage's time
-  are used up: working time for limits counted in working time (``limit_seconds``), wall-clock
-  time otherwise. The colour of a row is then a comparison with ``now`` (``level_at``), and the
-  board counts each colour in SQL, over every page.
+- ``next_amber_at``, ``next_red_at`` — the moments half and three quarters of the stage's
+  working time are used up (its working limit ``limit_seconds``, or the working time from its
+  start to its deadline). The colour of a row is then a comparison with ``now`` (``level_at``),
+  and the board counts each colour in SQL, over every page.
 
-The thresholds are those of ``otklik.web.selectors.deadline_level``: amber with less than half of
-the time left, red with less than a quarter.
+The thresholds are those of the working-time selector ``otklik.sla.clock.level``: amber with less
+than half of the working time left, red with less than a quarter.
 """
 
 from __future__ import annotations
@@ -22,29 +22,38 @@ import datetime as dt
 from typing import Any
 
 from otklik.domain.calendar import WorkingCalendar
+from otklik.sla.clock import AMBER, GREEN, NONE, OVERDUE, RED
 
 AMBER_LEFT = 0.5
 RED_LEFT = 0.25
 
-GREEN, AMBER, RED, OVERDUE, NONE = "green", "amber", "red", "overdue", "none"
+__all__ = ["AMBER", "GREEN", "LIST_FIELDS", "NONE", "OVERDUE", "RED", "case_list_fields", "level_at", "thresholds"]
 
 #: The stored fields, for ``save(update_fields=...)``.
 LIST_FIELDS = ("next_deadline_at", "next_stage", "next_started_at", "next_amber_at", "next_red_at")
 
 
 def thresholds(
-    *, started: dt.datetime | None, due: dt.datetime, limit_seconds: int | None, calendar: WorkingCalendar
+    *, started: dt.datetime | None, due: dt.datetime, limit_seconds: int | None, calendar: WorkingCalendar | None
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """(amber_at, red_at) of a stage: when less than a half and a quarter of its time is left."""
-    if limit_seconds:
-        return (
-            calendar.subtract(due, dt.timedelta(seconds=limit_seconds * AMBER_LEFT)),
-            calendar.subtract(due, dt.timedelta(seconds=limit_seconds * RED_LEFT)),
-        )
-    if started is None or due <= started:
-        return None, None
-    total = due - started
-    return due - total * AMBER_LEFT, due - total * RED_LEFT
+    """(amber_at, red_at) of a stage: when less than a half and a quarter of its working time is left.
+
+    Without a calendar (synthetic data only) the time is wall-clock time."""
+    if calendar is None:
+        if started is None or due <= started:
+            return None, None
+        total = due - started
+        return due - total * AMBER_LEFT, due - total * RED_LEFT
+    if not limit_seconds:
+        if started is None or due <= started:
+            return None, None
+        limit_seconds = int(calendar.elapsed(started, due).total_seconds())
+        if limit_seconds <= 0:
+            return None, None
+    return (
+        calendar.subtract(due, dt.timedelta(seconds=limit_seconds * AMBER_LEFT)),
+        calendar.subtract(due, dt.timedelta(seconds=limit_seconds * RED_LEFT)),
+    )
 
 
 def case_list_fields(stage: Any | None, *, calendar: WorkingCalendar) -> dict[str, Any]:

@@ -65,6 +65,7 @@ class Action(StrEnum):
     PUBLISH = "publish"  # П.14
     PUBLISH_FAILED = "publish_failed"  # the network refused: the executor publishes by hand
     COMMENT = "comment"
+    RECOMPUTE_DEADLINES = "recompute_deadlines"  # the working calendar changed: open deadlines follow
 
 
 class Role(StrEnum):
@@ -280,6 +281,9 @@ TRANSITIONS: dict[Action, Transition] = {
         ),
         _t(Action.PUBLISH_FAILED, {State.APPROVED}, {Role.SYSTEM}, _STAY),
         _t(Action.COMMENT, set(State), {Role.SUPERVISOR, Role.EXECUTOR}, _STAY),
+        # A loaded production-calendar year or a changed exception moves the open stages' deadlines
+        # (the system does it; the event names who changed the calendar). No stage ends or starts.
+        _t(Action.RECOMPUTE_DEADLINES, set(OPEN_STATES), {Role.SYSTEM}, _STAY),
     )
 }
 
@@ -298,6 +302,7 @@ ACTION_VERBS: dict[Action, str] = {
     Action.RESUBMIT: "направить доработанный проект",
     Action.PUBLISH: "разместить ответ",
     Action.PUBLISH_FAILED: "отметить неудачное размещение",
+    Action.RECOMPUTE_DEADLINES: "пересчитать сроки",
     Action.COMMENT: "добавить комментарий",
 }
 
@@ -319,6 +324,7 @@ ACTION_TITLES: dict[str, str] = {
     "publish_failed": "Автоматическое размещение не удалось",
     "comment": "Комментарий",
     "breach": "Нарушен срок этапа",
+    "recompute_deadlines": "Сроки пересчитаны: изменился календарь",
 }
 
 

@@ -18,11 +18,12 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from otklik.domain.calendar import CalendarError
 from otklik.domain.workflow import STAGE_TITLES, StageKey
 from otklik.organization.models import Administration
+from otklik.sla import clock, display
 
 from .models import Notification
 from .services import case_url, curators, department_people, notify, present
@@ -70,8 +71,16 @@ def stage_recipients(stage) -> list[int]:  # type: ignore[no-untyped-def]
     return found or curators(stage.case.administration)
 
 
-def _local(at: dt.datetime, calendar) -> str:  # type: ignore[no-untyped-def]
-    return timezone.localtime(at, calendar.tz).strftime("%d.%m.%Y %H:%M")
+def _countdown_text(stage, calendar, now: dt.datetime) -> str:  # type: ignore[no-untyped-def]
+    """«осталось 15 раб. мин · срок 7 мая, 16:40 (Чита)» — stored in Russian, like every notice."""
+    cd = clock.countdown(calendar, due=stage.due_at, now=now, limit_seconds=stage.limit_seconds)
+    with translation.override("ru"):
+        return display.countdown_text(cd, now=now)
+
+
+def _moment(at: dt.datetime, calendar, now: dt.datetime) -> str:  # type: ignore[no-untyped-def]
+    with translation.override("ru"):
+        return display.moment(at, calendar.tz, now=now)
 
 
 def send_due_reminders(now: dt.datetime | None = None) -> int:
@@ -122,12 +131,10 @@ def _remind(stage_id: int, markers: list[str], *, now: dt.datetime) -> int:
         case, adm = stage.case, stage.case.administration
         calendar = adm.calendar
         latest = todo[-1]
-        left = calendar.elapsed(now, stage.due_at)
-        hours, rest = divmod(int(left.total_seconds()) // 60, 60)
-        title = f"Напоминание: обращение № {case.number} — срок этапа {_local(stage.due_at, calendar)}"
+        title = f"Напоминание: обращение № {case.number} — срок этапа {_moment(stage.due_at, calendar, now)}"
         body = (
-            f"{STAGE_TITLES.get(StageKey(stage.key), stage.key)}. Прошло {latest} срока; "
-            f"осталось рабочего времени: {hours} ч {rest:02d} мин.\n{case.summary[:300]}"
+            f"{STAGE_TITLES.get(StageKey(stage.key), stage.key)}. Прошло {latest} срока: "
+            f"{_countdown_text(stage, calendar, now)}.\n{case.summary[:300]}"
         )
         notify(
             recipients=present(stage_recipients(stage), administration=adm, now=now),
@@ -174,7 +181,7 @@ def breach_notify(*, stage_id: int | None, now: dt.datetime) -> int:
             recipients=recipients,
             title=f"Нарушен срок: обращение № {case.number}",
             body=(
-                f"{STAGE_TITLES.get(StageKey(stage.key), stage.key)}: срок истёк {_local(stage.due_at, calendar)}.\n"
+                f"{STAGE_TITLES.get(StageKey(stage.key), stage.key)}: {_countdown_text(stage, calendar, now)}.\n"
                 f"{case.summary[:300]}"
             ),
             url=case_url(case),

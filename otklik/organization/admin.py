@@ -13,8 +13,16 @@ from .models import (
     Membership,
     OfficialAccount,
     Place,
+    ProductionCalendarYear,
     Topic,
 )
+
+
+def _recompute_after_commit(request, administration_id: int, why: str) -> None:  # type: ignore[no-untyped-def]
+    """A changed calendar moves the stored deadlines of open cases (after the change is committed)."""
+    from otklik.sla.tasks import recompute_deadlines_later
+
+    recompute_deadlines_later(administration_id, request.user.pk if request.user.is_authenticated else None, why)
 
 
 class CalendarExceptionInline(admin.TabularInline):
@@ -24,7 +32,7 @@ class CalendarExceptionInline(admin.TabularInline):
 
 @admin.register(Administration)
 class AdministrationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "timezone", "is_active")
+    list_display = ("name", "slug", "timezone", "is_active", "public_page")
     search_fields = ("name", "slug")
     inlines = [CalendarExceptionInline]
 
@@ -43,6 +51,11 @@ class AdministrationAdmin(admin.ModelAdmin):
         except (RegulationError, CalendarError) as exc:
             raise ValidationError(str(exc)) from exc
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        if change:  # schedule, zone or calendar exceptions may have changed
+            _recompute_after_commit(request, form.instance.pk, "изменён график или исключения календаря")
 
 
 class OfficialAccountInline(admin.TabularInline):
@@ -68,7 +81,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(Place)
 class PlaceAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "parent", "administration")
+    list_display = ("name", "kind", "parent", "administration", "latitude", "longitude")
     list_filter = ("administration", "kind")
     search_fields = ("name", "aliases")
 
@@ -96,6 +109,31 @@ class OfficialAccountAdmin(admin.ModelAdmin):
 class CalendarExceptionAdmin(admin.ModelAdmin):
     list_display = ("date", "kind", "administration", "note")
     list_filter = ("administration", "kind")
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        _recompute_after_commit(request, obj.administration_id, f"исключение календаря на {obj.date:%d.%m.%Y}")
+
+    def delete_model(self, request, obj):  # type: ignore[no-untyped-def]
+        super().delete_model(request, obj)
+        _recompute_after_commit(request, obj.administration_id, f"снято исключение календаря на {obj.date:%d.%m.%Y}")
+
+
+@admin.register(ProductionCalendarYear)
+class ProductionCalendarYearAdmin(admin.ModelAdmin):
+    """Read-only: years are loaded through `otklik calendar import` or the calendar page, which check them."""
+
+    list_display = ("year", "administration", "decree", "working_days", "working_hours", "loaded_at", "superseded_at")
+    list_filter = ("administration", "year")
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
 
 
 @admin.register(ApiToken)

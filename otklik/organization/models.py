@@ -36,6 +36,13 @@ class Administration(models.Model):
     )
     website = models.URLField(_("официальный сайт"), blank=True)
     is_active = models.BooleanField(_("действует"), default=True)
+    public_page = models.BooleanField(
+        _("публичная страница отчётности"),
+        default=False,
+        help_text=_(
+            "Показатели подразделений и размещённые ответы открыто по адресу /o/<код>/ (без персональных данных)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -56,7 +63,7 @@ class Administration(models.Model):
 
     @cached_property
     def calendar(self) -> WorkingCalendar:
-        from otklik.organization.services import administration_calendar
+        from otklik.organization.calendars import administration_calendar
 
         return administration_calendar(self)
 
@@ -96,6 +103,53 @@ class CalendarException(models.Model):
         return ((self.start, self.end),)
 
 
+class ProductionCalendarYear(models.Model):
+    """A year of the production calendar an administrator loaded (`otklik calendar import`, the web page).
+
+    Per administration, not installation-wide: a loaded year changes the deadlines of this
+    administration only (a regional holiday such as Sagaalgan in the Aginsky Buryat okrug is one
+    region's), and its administrator answers for it (П.20: who loaded it and when is kept). A
+    re-load supersedes the row (``superseded_at``) instead of deleting it. The file's text is kept
+    as loaded; the year is read back from it with the shipped format's reader.
+    """
+
+    administration = models.ForeignKey(
+        Administration, on_delete=models.CASCADE, related_name="production_years", verbose_name=_("администрация")
+    )
+    year = models.PositiveSmallIntegerField(_("год"))
+    decree = models.CharField(_("постановление"), max_length=500, blank=True)
+    working_days = models.PositiveSmallIntegerField(_("рабочих дней"))
+    working_hours = models.PositiveSmallIntegerField(_("рабочих часов"))
+    file_name = models.CharField(_("файл"), max_length=255, blank=True)
+    text = models.TextField(_("содержимое файла"))
+    sha256 = models.CharField(max_length=64)
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("загрузил"),
+    )
+    loaded_at = models.DateTimeField(_("загружен"))
+    superseded_at = models.DateTimeField(_("заменён"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("год производственного календаря")
+        verbose_name_plural = _("годы производственного календаря")
+        ordering = ["administration", "year", "-loaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["administration", "year"],
+                condition=Q(superseded_at__isnull=True),
+                name="production_year_one_current",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.decree or self.file_name}"
+
+
 class Topic(models.Model):
     """Тематика: a category of the administration's rubric (editable per administration)."""
 
@@ -128,6 +182,10 @@ class Place(models.Model):
     kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices, default=Kind.SETTLEMENT)
     parent = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children")
     aliases = models.TextField(_("другие названия"), blank=True, help_text=_("Через запятую"))
+    # For the Head's map; empty — taken from the shipped settlements file by name
+    # (``otklik/reports/data/settlements.csv``).
+    latitude = models.FloatField(_("широта"), null=True, blank=True)
+    longitude = models.FloatField(_("долгота"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("место")

@@ -1,4 +1,4 @@
-"""Reads and writes of the organisation: who an actor is, calendars, substitutes, API tokens."""
+"""Reads and writes of the organisation: who an actor is, substitutes, API tokens (calendars: ``calendars.py``)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ from typing import TYPE_CHECKING
 
 from otklik.core.errors import NotFound, PermissionDenied
 
-from .models import Absence, Administration, ApiToken, CalendarException, Membership, Role
+from .models import Absence, Administration, ApiToken, Membership, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-
-    from otklik.domain.calendar import WorkingCalendar
 
 
 @dataclass(frozen=True)
@@ -91,46 +89,6 @@ def actor_for(user: User, administration: Administration | str | None = None) ->
             m.department_id for m in memberships if m.department_id and m.role in (Role.EXECUTOR, Role.DEPARTMENT_HEAD)
         ),
     )
-
-
-_CALENDARS: dict[tuple[object, ...], WorkingCalendar] = {}
-
-
-def administration_calendar(administration: Administration) -> WorkingCalendar:
-    """The working calendar of an administration: its zone, schedule and exceptions.
-
-    Built calendars precompute their year tables lazily, so they are cached per process and keyed
-    by everything they are made of: a changed exception or schedule gives a new calendar.
-    """
-    from otklik.domain.calendar import DayException, WorkingCalendar
-
-    rows = tuple(
-        CalendarException.objects.filter(administration=administration)
-        .order_by("date")
-        .values_list("date", "kind", "start", "end", "break_start", "break_end", "note")
-    )
-    key = (administration.pk, administration.timezone, administration.schedule_toml, rows)
-    cached = _CALENDARS.get(key)
-    if cached is not None:
-        return cached
-    if administration.schedule_toml.strip():
-        base = WorkingCalendar.from_toml(administration.schedule_toml, source=f"administration:{administration.slug}")
-    else:
-        # Not strict: on 1 January of a year whose decree data we do not ship yet, deadlines must
-        # still be computed; the production calendar logs a loud warning and a system check
-        # (otklik.core.checks) warns the administrator weeks ahead.
-        base = WorkingCalendar(tz=administration.timezone, strict_years=False)
-    exceptions = []
-    for date, kind, start, end, break_start, break_end, note in rows:
-        exc = CalendarException(
-            date=date, kind=kind, start=start, end=end, break_start=break_start, break_end=break_end
-        )
-        exceptions.append(DayException(date=date, kind=kind, intervals=exc.intervals(), note=note))
-    calendar = base.with_exceptions(exceptions) if exceptions else base
-    if len(_CALENDARS) > 256:
-        _CALENDARS.clear()
-    _CALENDARS[key] = calendar
-    return calendar
 
 
 def substitute_for(user_id: int, *, administration: Administration, on: dt.date) -> int:

@@ -15,6 +15,8 @@ class ReportDispatch(models.Model):
     sent_at = models.DateTimeField(_("отправлено"))
     files = models.JSONField(_("файлы"), default=list, blank=True)
     recipients = models.JSONField(_("получатели"), default=list, blank=True)
+    # formats that could not be built ({"format", "error"}): sent without them, never retried hourly
+    failures = models.JSONField(_("не сформировано"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("отправка ежемесячной справки")

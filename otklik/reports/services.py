@@ -152,18 +152,43 @@ def monthly_dispatch(now: dt.datetime | None = None) -> list[ReportDispatch]:
 def report_dispatch(
     administration: Administration, start: dt.date, end: dt.date, *, now: dt.datetime | None = None
 ) -> ReportDispatch | None:
-    """Build, store and send one period's summary to the Head and the curators; once."""
+    """Build, store and send one period's summary to the Head and the curators; once.
+
+    Each format is rendered on its own: one that fails is logged, named in the notice and in
+    ``ReportDispatch.failures``, and the others still go out — a broken format must not make the
+    dispatch retry every hour (the report page builds the files again on demand)."""
     from otklik.notify.models import Notification
     from otklik.notify.services import notify
 
     now = now or timezone.now()
     report = report_build(administration, start, end, now=now)
     folder = Path(settings.MEDIA_ROOT) / "reports" / administration.slug
-    paths = report_write(report, FORMATS, folder)
-    files = [str(p.relative_to(settings.MEDIA_ROOT)) for p in paths]
+    folder.mkdir(parents=True, exist_ok=True)
+    files, failures = [], []
+    for fmt in FORMATS:
+        try:
+            data = report_render(report, fmt)
+        except Exception as exc:
+            log.exception("monthly report for %s: %s failed", administration.slug, fmt)
+            failures.append({"format": fmt, "error": f"{type(exc).__name__}: {exc}"[:500]})
+            continue
+        path = folder / report_filename(report, fmt)
+        path.write_bytes(data)
+        files.append(str(path.relative_to(settings.MEDIA_ROOT)))
     recipients = list(
         dict.fromkeys(people_with_role(administration, Role.HEAD) + people_with_role(administration, Role.CURATOR))
     )
+    total = report.total
+    assert total is not None
+    body = (
+        f"Выявлено обращений: {report.cases_detected}; дано ответов: {total.answered}, "
+        f"в срок: {total.answered_on_time}, с нарушением срока: {total.answered_late}; "
+        f"просрочено без ответа: {total.overdue_unanswered}. "
+    )
+    if files:
+        body += "Справка во вложении (" + ", ".join(Path(f).suffix[1:].upper() for f in files) + ")."
+    for failure in failures:
+        body += f" {failure['format'].upper()} не сформирован — скачайте справку на странице «Справка (п. 21)»."
     try:
         with transaction.atomic():
             dispatch = ReportDispatch.objects.create(
@@ -173,17 +198,12 @@ def report_dispatch(
                 sent_at=now,
                 files=files,
                 recipients=recipients,
+                failures=failures,
             )
-            total = report.total
-            assert total is not None
             notify(
                 recipients=recipients,
                 title=f"Ежемесячная справка (п. 21) за {report.label}",
-                body=(
-                    f"Выявлено обращений: {report.cases_detected}; дано ответов: {total.answered}, "
-                    f"в срок: {total.answered_on_time}, с нарушением срока: {total.answered_late}. "
-                    "Справка во вложении (DOCX, XLSX, PDF)."
-                ),
+                body=body,
                 url=f"/reports/?month={start:%Y-%m}",
                 kind=Notification.Kind.REPORT,
                 administration=administration,

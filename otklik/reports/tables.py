@@ -1,16 +1,38 @@
 """The report's tables as plain rows, shared by the DOCX, XLSX and PDF formatters (no queries).
 
-Cells are numbers, ``None`` (no data) or strings; ``text(cell)`` renders one the Russian way
-(decimal comma, «—» for no data).
+Cells are typed: numbers, ``Signed`` changes («+1»), ``datetime`` (local, naive), ``None`` (no
+data) or strings; ``text(cell)`` renders one the Russian way (decimal comma, «—» for no data), and
+the XLSX writer keeps the types. Strings may come from outside (summaries, names): every
+formatter passes them through ``safe``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from .queries import DepartmentRow, DynamicsRow, MonthlyReport, StageStats
+from .safe import clean
 
 Cell = Any
+
+
+class Signed(int):
+    """A change against the previous period, shown with its sign («+1», «−2», «0»)."""
+
+    def __str__(self) -> str:
+        return f"{int(self):+d}" if self else "0"
+
+
+#: Columns that hold text (left-aligned); the others hold figures (right-aligned).
+TEXT_COLUMNS = {
+    "department": {0},
+    "stage": {0},
+    "stage_by_department": {0, 1},
+    "dynamics": {0},
+    "overdue": {1, 2, 3, 6},
+    "summary": {0},
+}
 
 DEPARTMENT_HEADERS = [
     "Подразделение",
@@ -45,6 +67,10 @@ OVERDUE_HEADERS = ["№", "Суть", "Подразделение", "Этап", 
 def text(cell: Cell) -> str:
     if cell is None:
         return "—"
+    if isinstance(cell, dt.datetime):
+        return cell.strftime("%d.%m.%Y %H:%M")
+    if isinstance(cell, Signed):
+        return str(cell)
     if isinstance(cell, float):
         return f"{cell:.2f}".rstrip("0").rstrip(".").replace(".", ",") if cell != int(cell) else f"{int(cell)}"
     return str(cell)
@@ -102,17 +128,17 @@ def dynamics_headers(report: MonthlyReport, what: str) -> list[str]:
 
 
 def dynamics_rows(rows: list[DynamicsRow]) -> list[list[Cell]]:
-    return [[r.name, r.current, r.previous, r.year_ago, f"{r.change:+d}"] for r in rows]
+    return [[r.name, r.current, r.previous, r.year_ago, Signed(r.change)] for r in rows]
 
 
 def overdue_rows(report: MonthlyReport) -> list[list[Cell]]:
     return [
         [
             c.number,
-            c.summary[:120],
+            clean(c.summary, limit=120, one_line=True),
             c.department,
             c.stage,
-            c.due_at.strftime("%d.%m.%Y %H:%M"),
+            c.due_at.replace(tzinfo=None),
             c.overdue_hours,
             c.state + (" (не завершён)" if c.still_open else ""),
         ]
@@ -145,6 +171,8 @@ def summary_rows(report: MonthlyReport) -> list[tuple[str, Cell]]:
 NOTES = (
     "Время считается в рабочих часах по графику администрации и производственному календарю. "
     "«Отвечено» — размещён первый ответ (окончательный или промежуточный) в установленный п. 10 срок "
-    "или с его нарушением; ответ относится к подразделению, готовившему общий ответ. Этапы «направление» "
+    "или с его нарушением; ответ относится к подразделению, готовившему общий ответ. Доля в срок — ответы, "
+    "данные в срок, от всех ответов периода и ответов, просроченных и не данных на конец периода. "
+    "Этапы «направление» "
     "и «согласование» выполняет куратор. 90-й процентиль — время, в которое уложились 90 % ответов."
 )

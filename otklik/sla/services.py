@@ -132,3 +132,35 @@ def close_open(
 def nearest_open_stage(case_id: int) -> Stage | None:
     """The open stage with the nearest deadline: what the case's list fields are made of."""
     return Stage.objects.filter(case_id=case_id, status=Stage.Status.OPEN).order_by("due_at", "id").first()
+
+
+def stage_due_recomputed(
+    stage: Stage,
+    *,
+    calendar: WorkingCalendar,
+    regulation: Regulation,
+    answer_due: dt.datetime | None,
+    shortened: bool,
+) -> dt.datetime | None:
+    """The deadline an open stage gets from ``calendar`` (after a calendar change); None: keep it.
+
+    The limit is the one the stage opened with (``limit_seconds``, so a later change of the
+    regulation does not move running stages); day limits (П.15) count again from the start. A
+    curator's shortened answer deadline (П.8) is a fixed moment and stays; the draft's П.11
+    deadline follows the (recomputed) answer deadline ``answer_due``.
+    """
+    key = StageKey(stage.key)
+    if key is StageKey.ANSWER and shortened:
+        return None
+    if key is StageKey.DRAFT_LEAD:
+        if answer_due is None:
+            return None
+        return draft_lead_due(calendar, regulation, stage.started_at, answer_due)
+    if stage.limit_seconds:
+        return calendar.add(stage.started_at, dt.timedelta(seconds=stage.limit_seconds))
+    return calendar.add(stage.started_at, regulation.limit(key.value))
+
+
+def next_deadline(case_id: int) -> tuple[dt.datetime | None, str]:
+    stage = nearest_open_stage(case_id)
+    return (stage.due_at, stage.key) if stage else (None, "")

@@ -46,6 +46,7 @@ TITLES = [
     gettext_noop("Автоматическое размещение не удалось"),
     gettext_noop("Комментарий"),
     gettext_noop("Нарушен срок этапа"),
+    gettext_noop("Сроки пересчитаны: изменился календарь"),
     gettext_noop("ВКонтакте"),
     gettext_noop("Одноклассники"),
     gettext_noop("Telegram"),

@@ -1,5 +1,7 @@
-"""Reads the web UI needs beyond ``otklik.cases.selectors``: deadline colours, the board, the
-Head's figures and the П.23 alerts.
+"""Reads the web UI needs beyond ``otklik.cases.selectors``: deadline colours and the board.
+
+The Head's figures and П.23 alerts live in ``otklik.reports.dashboard`` (one query layer with the
+П.21 report); the board only asks it for "the cases behind a figure".
 
 Every query starts from the actor's visible cases (``cases_visible_to``) or filters by the actor's
 administration, so nothing leaks across tenants or departments. Writes never happen here.
@@ -8,37 +10,23 @@ administration, so nothing leaks across tenants or departments. Writes never hap
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 
-from otklik.cases import listfields
 from otklik.cases.listfields import level_at
 from otklik.cases.models import Assignment, Case, Draft, Publication, open_condition
 from otklik.cases.selectors import CaseFilter, case_list, cases_visible_to, ordered
 from otklik.domain.calendar import WorkingCalendar
-from otklik.domain.workflow import OPEN_STATES, StageKey
-from otklik.inbox.models import Message
-from otklik.organization.models import Administration, Department
 from otklik.organization.services import Actor
-from otklik.sla.models import Stage
+from otklik.sla import clock
 
 # --------------------------------------------------------------------------------------------
-# deadline colours
+# deadline colours (the working-time selector of ``otklik.sla.clock``)
 
-# The colours of the stored list fields (lists compare ``now`` with stored moments); the function
-# below computes the same colour for a deadline that is not stored (a stage, a draft under review).
-GREEN, AMBER, RED, OVERDUE, NONE = (
-    listfields.GREEN,
-    listfields.AMBER,
-    listfields.RED,
-    listfields.OVERDUE,
-    listfields.NONE,
-)
+GREEN, AMBER, RED, OVERDUE, NONE = clock.GREEN, clock.AMBER, clock.RED, clock.OVERDUE, clock.NONE
 
 
 def deadline_level(
@@ -49,43 +37,23 @@ def deadline_level(
     limit_seconds: int | None = None,
     calendar: WorkingCalendar | None = None,
 ) -> str:
-    """Colour of a deadline by the share of its time that is left.
-
-    Green: more than half left; amber: a quarter to a half; red: less than a quarter; overdue:
-    past. The share is counted in working time when the limit is (hours/minutes limits), else in
-    wall-clock time from the stage's start.
-    """
+    """Colour of a deadline by the share of its *working* time that is left (``sla.clock.level``)."""
     if due is None:
         return NONE
-    if now >= due:
-        return OVERDUE
-    total: float | None = None
-    left: float | None = None
-    if calendar is not None and limit_seconds:
-        total = float(limit_seconds)
-        left = calendar.elapsed(now, due).total_seconds()
-    elif started is not None and due > started:
-        total = (due - started).total_seconds()
-        left = (due - now).total_seconds()
-    if not total:
-        return GREEN
-    share = left / total if left is not None else 1.0
-    if share < listfields.RED_LEFT:
-        return RED
-    if share < listfields.AMBER_LEFT:
-        return AMBER
-    return GREEN
-
-
-def route_due(administration: Administration, received_at: dt.datetime) -> dt.datetime:
-    """П.8: the routing deadline of a new message as if the curator detected it on receipt."""
-    return administration.calendar.add(received_at, administration.regulation.limit(StageKey.ROUTE.value))
+    if calendar is None:
+        return clock.level(
+            remaining_seconds=(due - now).total_seconds(),
+            overdue=now >= due,
+            limit_seconds=(due - started).total_seconds() if started is not None else None,
+        )
+    return clock.countdown(calendar, due=due, now=now, limit_seconds=limit_seconds, started=started).level
 
 
 def with_levels(cases: list[Case], *, now: dt.datetime) -> list[Case]:
     """Set what a row shows on each case of a page: ``deadline_level`` from the stored list fields
-    (``otklik.cases.listfields``), and — from the prefetched assignments and topics, read once here
-    rather than through a related manager per cell — ``row_assignments`` and ``row_topics``."""
+    (``otklik.cases.listfields``: the moments the nearest stage turns amber and red, counted in
+    working time as ``sla.clock`` does), and — from the prefetched assignments and topics, read
+    once here rather than through a related manager per cell — ``row_assignments`` and ``row_topics``."""
     for case in cases:
         case.deadline_level = level_at(  # type: ignore[attr-defined]
             now, due=case.next_deadline_at, amber_at=case.next_amber_at, red_at=case.next_red_at
@@ -111,15 +79,27 @@ class BoardFilter:
     place_id: int | None = None
     network: str | None = None
     state: str | None = None
+    # "the list behind a figure" of the Head's dashboard (``otklik.reports.figures.MEASURES``):
+    # the cases a figure counts over [period_from, period_to], closed ones included
+    measure: str | None = None
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+    in_place_id: int | None = None  # a settlement with its streets (the map)
+    overdue: bool = False  # open cases past their nearest deadline now
 
-    def as_case_filter(self) -> CaseFilter:
+    @property
+    def by_figure(self) -> bool:
+        return bool(self.measure and self.period_from and self.period_to)
+
+    def as_case_filter(self, now: dt.datetime | None = None) -> CaseFilter:
         return CaseFilter(
             state=[self.state] if self.state else None,
-            open_only=True,
+            open_only=not self.by_figure,
             department_id=self.department_id,
             topic_id=self.topic_id,
             place_id=self.place_id,
             network=self.network,
+            overdue_at=now if self.overdue else None,
         )
 
 
@@ -150,8 +130,19 @@ def case_page(qs: QuerySet[Case], number: Any, *, now: dt.datetime, total: int |
 
 
 def board(actor: Actor, f: BoardFilter, *, now: dt.datetime, page: Any = 1) -> tuple[Page, dict[str, int]]:
-    """A page of the open cases, nearest deadline first, and the colour counts of all of them."""
-    qs = case_list(actor, f.as_case_filter(), order="deadline")
+    """A page of the cases, nearest deadline first, and the colour counts of all of them."""
+    qs = case_list(actor, f.as_case_filter(now), order="deadline")
+    if f.by_figure:
+        from otklik.reports.figures import measure_case_ids, place_with_descendants
+        from otklik.reports.periods import instants
+
+        adm = actor.administration
+        assert f.measure and f.period_from and f.period_to
+        lo, hi = instants(adm, f.period_from, f.period_to)
+        places = place_with_descendants(adm, f.in_place_id) if f.in_place_id else None
+        qs = qs.filter(
+            pk__in=measure_case_ids(adm, f.measure, lo, hi, now=now, department_id=f.department_id, place_ids=places)
+        )
     counts = level_counts(qs, now=now)
     qs = qs.prefetch_related("assignments__department")
     return case_page(qs, page, now=now, total=counts["total"]), counts
@@ -187,145 +178,3 @@ def publication_for(draft: Draft | None) -> Publication | None:
     if draft is None:
         return None
     return Publication.objects.filter(draft=draft).first()
-
-
-# --------------------------------------------------------------------------------------------
-# the Head's dashboard (figures from stored stage facts) and П.23 alerts
-
-
-@dataclass
-class DepartmentFigures:
-    name: str
-    received: int = 0
-    on_time: int = 0
-    late: int = 0
-
-    @property
-    def answered(self) -> int:
-        return self.on_time + self.late
-
-    @property
-    def on_time_percent(self) -> int | None:
-        return round(100 * self.on_time / self.answered) if self.answered else None
-
-
-@dataclass
-class PeriodFigures:
-    title: str
-    start: dt.datetime
-    end: dt.datetime
-    messages: int = 0
-    cases: int = 0
-    on_time: int = 0
-    late: int = 0
-    open_overdue: int = 0
-    departments: list[DepartmentFigures] = field(default_factory=list)
-
-    @property
-    def answered(self) -> int:
-        return self.on_time + self.late
-
-
-def period_bounds(now: dt.datetime, tz: str) -> dict[str, tuple[dt.datetime, dt.datetime]]:
-    """Today and this month in the administration's zone, as aware [start, end) pairs."""
-    local = now.astimezone(ZoneInfo(tz))
-    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    month = day.replace(day=1)
-    next_month = (month + dt.timedelta(days=32)).replace(day=1)
-    return {"today": (day, day + dt.timedelta(days=1)), "month": (month, next_month)}
-
-
-def period_figures(administration: Administration, title: str, start: dt.datetime, end: dt.datetime) -> PeriodFigures:
-    """Received, answered on time and late — by department — for [start, end).
-
-    "Answered" counts the П.10 ``answer`` stages that ended in the period (stored facts, on_time
-    True/False); the department is the lead department of the case (the one that answered).
-    "Received" by department counts the cases routed to it in the period.
-    """
-    fig = PeriodFigures(title=title, start=start, end=end)
-    fig.messages = Message.objects.filter(
-        administration=administration, received_at__gte=start, received_at__lt=end
-    ).count()
-    fig.cases = Case.objects.filter(administration=administration, detected_at__gte=start, detected_at__lt=end).count()
-    lead = (
-        Assignment.objects.filter(case=OuterRef("case"), is_lead=True)
-        .exclude(status__in=[Assignment.Status.CANCELLED, Assignment.Status.RETURNED])
-        .order_by("-order")
-    )
-    answers = (
-        Stage.objects.filter(
-            case__administration=administration,
-            key=StageKey.ANSWER.value,
-            status=Stage.Status.DONE,
-            ended_at__gte=start,
-            ended_at__lt=end,
-        )
-        .annotate(dept_id=Subquery(lead.values("department_id")[:1]))
-        .values("dept_id", "on_time")
-        .annotate(n=Count("id"))
-    )
-    by_dept: dict[int | None, DepartmentFigures] = {}
-    names = {d.pk: str(d) for d in Department.objects.filter(administration=administration)}
-
-    def row(dept_id: int | None) -> DepartmentFigures:
-        if dept_id not in by_dept:
-            by_dept[dept_id] = DepartmentFigures(name=names.get(dept_id, "—") if dept_id else "Без подразделения")
-        return by_dept[dept_id]
-
-    for d_id in names:
-        row(d_id)
-    for item in answers:
-        target = row(item["dept_id"])
-        if item["on_time"]:
-            target.on_time += item["n"]
-            fig.on_time += item["n"]
-        else:
-            target.late += item["n"]
-            fig.late += item["n"]
-    received = (
-        Assignment.objects.filter(case__administration=administration, received_at__gte=start, received_at__lt=end)
-        .values("department_id")
-        .annotate(n=Count("case_id", distinct=True))
-    )
-    for item in received:
-        row(item["department_id"]).received += item["n"]
-    fig.departments = sorted(by_dept.values(), key=lambda d: (-(d.received + d.answered), d.name))
-    return fig
-
-
-def open_overdue_count(administration: Administration, now: dt.datetime) -> int:
-    return Case.objects.filter(
-        administration=administration,
-        state__in=[s.value for s in OPEN_STATES],
-        next_deadline_at__lt=now,
-    ).count()
-
-
-def significant_cases(actor: Actor, limit: int = 20) -> list[Case]:
-    """П.23: socially significant cases, newest first."""
-    return list(
-        cases_visible_to(actor).filter(significant=True).select_related("place").order_by("-detected_at", "-id")[:limit]
-    )
-
-
-def notifications_for(actor: Actor, limit: int = 20) -> list[Any]:
-    """The actor's П.23 in-app notifications of the notify module, if it has the model (tolerates absence)."""
-    try:
-        model = apps.get_model("notify", "Notification")
-    except LookupError:
-        return []
-    names = {f.name for f in model._meta.get_fields()}
-    qs = model.objects.all()
-    if "administration" in names:
-        qs = qs.filter(administration=actor.administration)
-    if "user" in names:
-        qs = qs.filter(user=actor.user)
-    elif "recipient" in names:
-        qs = qs.filter(recipient=actor.user)
-    if "kind" in names:
-        qs = qs.filter(kind__in=["significant", "spike"])  # the П.23 alerts
-    order = next((f for f in ("created_at", "at", "sent_at") if f in names), "pk")
-    try:
-        return list(qs.order_by(f"-{order}")[:limit])
-    except Exception:  # a half-migrated table must not break the dashboard
-        return []

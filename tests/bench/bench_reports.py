@@ -81,7 +81,41 @@ def main() -> None:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         print(f"render {fmt}: {elapsed:.2f} s, {len(data) / 1024:.0f} KiB, peak Python memory {peak / 2**20:.1f} MiB")
+    bench_screens(adm)
     print(f"max RSS of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+def bench_screens(adm):  # type: ignore[no-untyped-def]
+    """The Head's dashboard and the public page read the same figures: time them too."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.contrib.auth.models import User
+
+    from otklik.organization.models import Administration, Membership, Role
+    from otklik.organization.services import actor_for
+    from otklik.reports.dashboard import dashboard
+    from otklik.reports.periods import last_months
+    from otklik.reports.public import month_figures, published_answers
+
+    head, _ = User.objects.get_or_create(username="bench-head")
+    Membership.objects.get_or_create(user=head, administration=adm, role=Role.HEAD)
+    adm = Administration.objects.get(pk=adm.pk)
+    actor = actor_for(head, adm)
+    now = dt.datetime(2026, 12, 1, 12, tzinfo=ZoneInfo("Asia/Chita"))
+    for title, run in (
+        ("dashboard (November)", lambda: dashboard(actor, start=dt.date(2026, 11, 1), now=now)),
+        ("public page figures (12 months)", lambda: month_figures(adm, last_months(dt.date(2026, 11, 30), 12), now)),
+        ("public page answers (November)", lambda: published_answers(adm, dt.date(2026, 11, 1), dt.date(2026, 11, 30))),
+    ):
+        started = time.perf_counter()
+        run()
+        elapsed = time.perf_counter() - started
+        tracemalloc.start()
+        run()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"{title}: {elapsed:.2f} s, peak Python memory {peak / 2**20:.1f} MiB")
 
 
 def seed(n: int):  # type: ignore[no-untyped-def]

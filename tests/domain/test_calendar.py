@@ -13,9 +13,9 @@ from otklik.domain.calendar import (
     CalendarYearNotCovered,
     DayException,
     DayKind,
+    ProductionCalendar,
     WorkingCalendar,
 )
-from otklik.domain.production_calendar import ProductionCalendar
 from otklik.domain.regulation import Limit, Regulation, Unit
 
 CHITA = ZoneInfo("Asia/Chita")
@@ -253,6 +253,8 @@ def test_shortened_day_loses_its_last_hour_and_working_saturday_keeps_the_weekda
         (2025, 247, 1972, 4, 118),
         # 247 x 8 h minus the four pre-holiday hours (30 Apr, 8 May, 11 Jun, 3 Nov) = 1972.
         (2026, 247, 1972, 4, 118),
+        # Decree No. 1187 of 17.09.2026: 247 x 8 h minus 20 Feb, 30 Apr, 11 Jun, 3 Nov = 1972.
+        (2027, 247, 1972, 4, 118),
     ],
 )
 def test_yearly_totals_match_the_official_production_calendar(
@@ -282,33 +284,40 @@ def test_monthly_hours_2025_match_the_official_norms() -> None:
 # -- uncovered years ------------------------------------------------------------------------------
 
 
+STRICT = WorkingCalendar(strict_years=True)
+
+
 def test_uncovered_year_is_an_error_naming_the_year_and_the_range() -> None:
-    with pytest.raises(CalendarYearNotCovered, match=r"2027.*2024–2026"):
-        CAL.day(date(2027, 1, 11))
+    with pytest.raises(CalendarYearNotCovered, match=r"2028.*2024–2027"):
+        STRICT.day(date(2028, 1, 11))
     with pytest.raises(CalendarYearNotCovered, match="2023"):
-        CAL.add(at(2023, 12, 29, 10), minutes(30))
-    with pytest.raises(CalendarYearNotCovered, match="2027"):
-        CAL.add(at(2026, 12, 30, 17, 0), timedelta(hours=2))
+        STRICT.add(at(2023, 12, 29, 10), minutes(30))
+    with pytest.raises(CalendarYearNotCovered, match="2028"):
+        STRICT.add(at(2027, 12, 30, 17, 0), timedelta(hours=2))
     with pytest.raises(CalendarYearNotCovered, match="2023"):
-        CAL.subtract(at(2024, 1, 9, 9, 30), timedelta(hours=1))
-    assert CAL.covered_years == (2024, 2026)
+        STRICT.subtract(at(2024, 1, 9, 9, 30), timedelta(hours=1))
+    assert STRICT.covered_years == (2024, 2027)
     # The engine still works inside the covered range after refusing.
-    assert CAL.add(at(2026, 12, 30, 17, 0), minutes(30)) == at(2026, 12, 30, 17, 30)
+    assert STRICT.add(at(2027, 12, 30, 17, 0), minutes(30)) == at(2027, 12, 30, 17, 30)
 
 
 def test_exception_in_an_uncovered_year_is_allowed_for_that_date_only() -> None:
-    cal = CAL.with_exceptions([DayException(date(2027, 1, 11), "working_day")])
-    assert cal.day(date(2027, 1, 11)).intervals == ((time(9), time(13)), (time(14), time(18)))
+    cal = STRICT.with_exceptions([DayException(date(2028, 1, 11), "working_day")])
+    assert cal.day(date(2028, 1, 11)).intervals == ((time(9), time(13)), (time(14), time(18)))
     with pytest.raises(CalendarYearNotCovered):
-        cal.day(date(2027, 1, 12))
+        cal.day(date(2028, 1, 12))
 
 
-def test_non_strict_calendar_makes_a_best_effort_for_other_years() -> None:
+def test_non_strict_calendar_estimates_other_years_from_the_holidays_package() -> None:
     cal = WorkingCalendar(strict_years=False)
-    assert cal.day(date(2027, 1, 1)).kind is DayKind.HOLIDAY
-    assert cal.day(date(2027, 1, 11)).kind is DayKind.WORKING
-    assert cal.day(date(2027, 11, 3)).kind is DayKind.SHORTENED  # art. 95: eve of 4 Nov
-    assert cal.add(at(2026, 12, 30, 17, 0), timedelta(hours=2)) == at(2027, 1, 11, 10, 0)
+    assert cal.day(date(2028, 1, 1)).kind is DayKind.HOLIDAY
+    assert cal.day(date(2028, 1, 10)).kind is DayKind.WORKING
+    assert cal.day(date(2028, 11, 3)).kind is DayKind.SHORTENED  # art. 95: eve of 4 Nov
+    assert "оценка" in cal.day(date(2028, 11, 3)).note
+    # 30 Dec 2027 17:00 + 2 h: 1 h that day, 31 Dec 2027 off (decree), 1–9 Jan 2028 off.
+    assert cal.add(at(2027, 12, 30, 17, 0), timedelta(hours=2)) == at(2028, 1, 10, 10, 0)
+    assert cal.estimated_years(at(2027, 12, 30, 17, 0), at(2028, 1, 10, 10, 0)) == [2028]
+    assert cal.estimated_years(at(2027, 3, 1, 10, 0)) == []
 
 
 # -- administrator exceptions ---------------------------------------------------------------------
@@ -364,7 +373,10 @@ def test_default_file_matches_the_built_in_defaults() -> None:
     built_in = WorkingCalendar()
     assert CAL.tz == built_in.tz == CHITA
     assert dict(CAL.schedule) == dict(built_in.schedule)
-    assert CAL.strict_years and CAL.covered_years == built_in.covered_years
+    assert CAL.covered_years == built_in.covered_years
+    # The shipped calendar estimates a year without decree data (with a warning) instead of
+    # refusing: a message detected on 30 December must still get its deadline.
+    assert not CAL.strict_years and built_in.strict_years
 
 
 def test_calendar_from_toml_with_own_schedule_and_no_production_calendar() -> None:
@@ -446,7 +458,7 @@ def test_naive_datetimes_and_negative_durations_are_refused() -> None:
 
 
 def test_production_calendar_data_errors_name_the_key() -> None:
-    with pytest.raises(CalendarError, match=r"data\.toml: years\.2025\.shortened"):
+    with pytest.raises(CalendarError, match=r"data\.toml, строка 3: years\.2025\.shortened"):
         ProductionCalendar.loads('country = "RU"\n[years.2025]\nshortened = [2024-03-07]\n', source="data.toml")
     with pytest.raises(CalendarError, match="working_saturdays"):
         ProductionCalendar.loads(

@@ -133,7 +133,7 @@ def test_domain_modules_import_no_django() -> None:
     import sys
 
     code = (
-        "import sys; import otklik.domain.calendar, otklik.domain.regulation, otklik.domain.production_calendar; "
+        "import sys; import otklik.domain.calendar, otklik.domain.regulation, otklik.domain.calendar.production; "
         "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])

@@ -49,7 +49,7 @@ def test_message_to_publication_with_one_rework(people: Any, shot: Any) -> None:
     item = curator.get_by_test_id("message").first
     expect(item).to_contain_text("вторые сутки нет воды")
     expect(item).to_contain_text("ЖКХ")
-    expect(item.locator("time.countdown")).to_contain_text("осталось")
+    expect(item.get_by_test_id("countdown")).to_contain_text("осталось")
     shot(curator, "01-curator-inbox")
     item.get_by_role("link", name="Разобрать").click()
     expect(curator.get_by_test_id("detect-form")).to_be_visible()
@@ -126,9 +126,8 @@ def test_message_to_publication_with_one_rework(people: Any, shot: Any) -> None:
     # --- the Head sees it answered on time
     head = people.page("gz-head")
     expect(head).to_have_url(f"{people.base_url}/dashboard/")
-    month = head.get_by_test_id("period").nth(1)
-    expect(month.locator(".figures .ok b")).to_have_text("1")
-    expect(month.locator(".figures .bad b")).to_have_text("0")
+    expect(head.get_by_test_id("tile-on-time").locator("b")).to_have_text("1")
+    expect(head.get_by_test_id("tile-late").locator("b")).to_have_text("0")
     shot(head, "06-head-dashboard")
 
 

@@ -1,6 +1,6 @@
-"""Read the text back from an fpdf2 PDF (there is no PDF reader among the dependencies): inflate
-the streams, take the literal strings shown by ``Tj``, and map their 2-byte glyph codes through
-the ToUnicode CMaps."""
+"""Read the text back from an fpdf2 PDF (there is no PDF reader among the dependencies): walk the
+page tree, inflate each page's content stream, follow the font selected by ``Tf`` and map the
+2-byte glyph codes of each ``Tj`` string through that font's ToUnicode CMap."""
 
 from __future__ import annotations
 
@@ -34,33 +34,62 @@ def _literal(raw: bytes) -> bytes:
     return bytes(out)
 
 
-def pdf_text(data: bytes) -> str:
-    streams = []
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
-        try:
-            streams.append(zlib.decompress(match.group(1)))
-        except zlib.error:
-            streams.append(match.group(1))
-    cmaps: list[dict[int, str]] = []
-    for s in streams:
-        if b"beginbfchar" in s:
-            cmaps.append(
-                {
-                    int(src, 16): bytes.fromhex(dst.decode()).decode("utf-16-be", "replace")
-                    for src, dst in re.findall(
-                        rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]+)>", s.split(b"endcodespacerange")[-1]
-                    )
-                }
-            )
-    lines = []
-    for s in streams:
-        if b" Tj" not in s:  # images and fonts
+_OBJECT = re.compile(rb"(\d+) 0 obj\s*(.*?)endobj", re.S)
+_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+_OPS = re.compile(rb"/(F\d+)\s+[\d.]+\s+Tf|\(((?:\\.|[^\\)])*)\)\s*Tj", re.S)
+
+
+def _inflate(body: bytes) -> bytes:
+    try:
+        return zlib.decompress(body)
+    except zlib.error:
+        return body
+
+
+def _stream(body: bytes) -> bytes:
+    found = _STREAM.search(body)
+    return _inflate(found.group(1)) if found else b""
+
+
+def _cmap(stream: bytes) -> dict[int, str]:
+    return {
+        int(src, 16): bytes.fromhex(dst.decode()).decode("utf-16-be", "replace")
+        for src, dst in re.findall(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]+)>", stream.split(b"endcodespacerange")[-1])
+    }
+
+
+def _ref(body: bytes, key: bytes) -> int | None:
+    found = re.search(rb"/" + key + rb"\s+(\d+) 0 R", body)
+    return int(found.group(1)) if found else None
+
+
+def _page_lines(objects: dict[int, bytes], page: bytes) -> list[str]:
+    fonts: dict[bytes, dict[int, str]] = {}
+    resources = _ref(page, b"Resources")
+    font_dict = re.search(rb"/Font\s*<<(.*?)>>", objects.get(resources, b"") if resources else page, re.S)
+    for name, ref in re.findall(rb"/(F\d+)\s+(\d+) 0 R", font_dict.group(1) if font_dict else b""):
+        unicode_ref = _ref(objects[int(ref)], b"ToUnicode")
+        fonts[name] = _cmap(_stream(objects[unicode_ref])) if unicode_ref else {}
+    contents = _ref(page, b"Contents")
+    lines, cmap = [], {}
+    for font, raw in _OPS.findall(_stream(objects[contents]) if contents else b""):
+        if font:
+            cmap = fonts.get(font, {})
             continue
-        for raw in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", s, re.S):
-            codes = _literal(raw)
-            glyphs = [int.from_bytes(codes[i : i + 2], "big") for i in range(0, len(codes) - 1, 2)]
-            # each font (regular, bold) is subset with its own codes: keep every full decoding
-            for cmap in cmaps:
-                if all(g in cmap for g in glyphs):
-                    lines.append("".join(cmap[g] for g in glyphs))
-    return "\n".join(lines)
+        codes = _literal(raw)
+        glyphs = [int.from_bytes(codes[i : i + 2], "big") for i in range(0, len(codes) - 1, 2)]
+        lines.append("".join(cmap.get(g, "\ufffd") for g in glyphs))
+    return lines
+
+
+def pdf_pages(data: bytes) -> list[list[str]]:
+    """The text lines of each page, in page order (``/Kids`` of the page tree)."""
+    objects = {int(n): body for n, body in _OBJECT.findall(data)}
+    tree = next(body for body in objects.values() if re.search(rb"/Type\s*/Pages\b", body))
+    kids_list = re.search(rb"/Kids\s*\[(.*?)\]", tree, re.S)
+    assert kids_list, "no page tree"
+    return [_page_lines(objects, objects[int(n)]) for n in re.findall(rb"(\d+) 0 R", kids_list.group(1))]
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(line for page in pdf_pages(data) for line in page)

@@ -45,7 +45,6 @@ def test_deadline_command_prints_only_the_deadline(args: tuple[str, ...], expect
     [
         (("--limit", "nope", "--from", "2026-03-02T10:00"), "nope"),
         (("--limit", "answer", "--from", "вчера"), "ISO 8601"),
-        (("--limit", "answer", "--from", "2027-03-02T10:00"), "2027"),
         (("--limit", "answer", "--from", "2026-03-02T10:00", "--calendar", "/nonexistent/cal.toml"), "cal.toml"),
         (("--limit", "answer", "--from", "2026-03-02T10:00", "--regulation", "/nonexistent/reg.toml"), "reg.toml"),
     ],
@@ -84,12 +83,56 @@ def test_calendar_command_prints_the_year_and_its_totals() -> None:
     assert "[ 1]" in out and "( 9)" in out and " 30*" in out
 
 
-def test_calendar_command_refuses_an_uncovered_year() -> None:
+def test_calendar_command_prints_2027_with_the_official_totals() -> None:
+    out = _call("calendar", "--year", "2027")
+    assert "рабочих дней: 247 (из них сокращённых: 4)" in out
+    assert "рабочих часов: 1972" in out
+    assert "Февраль: 19 дн., 151 ч" in out and "Ноябрь: 20 дн., 159 ч" in out
+    assert " 20*" in out  # Saturday 20 February works, one hour shorter
+    assert "внимание" not in out
+
+
+def test_calendar_command_shows_a_year_without_data_as_an_estimate() -> None:
+    out = _call("calendar", "--year", "2028")
+    assert "внимание: производственный календарь на 2028 не загружен" in out
+    assert "otklik calendar import" in out
+
+
+def test_calendar_command_refuses_a_year_a_strict_calendar_lacks(tmp_path: Path) -> None:
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="2027") as info:
-        _call("calendar", "--year", "2027")
+    strict = tmp_path / "strict.toml"
+    strict.write_text("strict_years = true\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="2028") as info:
+        _call("calendar", "--year", "2028", "--calendar", str(strict))
     assert info.value.returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        ("2026-12-30T16:00+09:00", "2027-01-11T17:00:00+09:00"),  # the example
+        ("2027-02-19T17:00", "2027-02-24T10:00:00+09:00"),  # 1 h Friday, 7 h Saturday 20 Feb, 1 h Wednesday
+        ("2027-06-11T15:00", "2027-06-15T17:00:00+09:00"),  # 2 h until the 17:00 close of 11 Jun, 12–14 Jun off
+    ],
+)
+def test_deadline_command_answers_in_2027_on_the_shipped_data(start: str, expected: str) -> None:
+    from django.core.management import call_command
+
+    out, err = StringIO(), StringIO()
+    call_command("deadline", "--limit", "answer", "--from", start, stdout=out, stderr=err)
+    assert out.getvalue().strip() == expected
+    assert err.getvalue() == ""
+
+
+def test_deadline_command_past_the_shipped_years_answers_with_a_warning() -> None:
+    from django.core.management import call_command
+
+    out, err = StringIO(), StringIO()
+    call_command("deadline", "--limit", "answer", "--from", "2027-12-30T16:00", stdout=out, stderr=err)
+    # 2 h on 30 Dec, 31 Dec off (decree), 1–9 Jan 2028 off by the package's holidays: 10 Jan.
+    assert out.getvalue().strip() == "2028-01-10T17:00:00+09:00"
+    assert "2028" in err.getvalue() and "приблизительный" in err.getvalue()
 
 
 def test_deadline_command_uses_the_only_administrations_calendar(org: Any) -> None:

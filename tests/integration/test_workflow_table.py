@@ -260,7 +260,22 @@ SCENARIOS = [
         lambda w, c: actions.case_comment(case=c, actor=w.actor("zhkh"), text="Выезжаю", now=w.now()),
         "zhkh",
     ),
+    Scenario(
+        Action.RECOMPUTE_DEADLINES,
+        None,
+        lambda w: w.case_in(State.IN_WORK),
+        lambda w, c: _recompute_after_a_day_off(w, c),
+        None,
+    ),
 ]
+
+
+def _recompute_after_a_day_off(w: World, case: Case) -> Any:
+    """The administration makes tomorrow a day off: the open deadlines move past it."""
+    from otklik.organization.models import CalendarException
+
+    CalendarException.objects.create(administration=w.org.adm, date=dt.date(2026, 12, 8), kind="day_off")
+    return actions.case_deadlines_recompute(case=case, changed_by=w.org.users["admin"].pk, reason="test", now=w.now())
 
 
 def test_every_declared_outcome_has_a_scenario() -> None:
@@ -349,6 +364,7 @@ def _attempt(w: World, action: Action, case: Case) -> None:
         Action.RESUBMIT: lambda: actions.case_resubmit(case=case, actor=zhkh, text="Исправлено"),
         Action.PUBLISH: lambda: actions.case_publish(case=case, actor=cur, url="https://example.org/x"),
         Action.COMMENT: lambda: actions.case_comment(case=case, actor=zhkh, text="Комментарий"),
+        Action.RECOMPUTE_DEADLINES: lambda: actions.case_deadlines_recompute(case=case, changed_by=None, reason="x"),
     }
     if action is Action.PUBLISH_FAILED:
         # A pending publication exists only while its case is approved (publishing marks it done),

@@ -18,6 +18,7 @@ Where a point of the regulation is carried out:
 П.19                  ``refusal``: case_refuse, message_refuse
 П.20                  ``comments``: case_comment; ``contract``: the event every action writes
 П.7.2, 9, 16          ``assignments``: who works on a case, the lead department, substitutes
+П.8–16 (working time) ``deadlines``: case_deadlines_recompute after the calendar changed
 ====================  ==============================================================
 
 To add an action: give it a member of ``Action``, its words in ``ACTION_VERBS`` and
@@ -36,6 +37,7 @@ from otklik.domain.workflow import ACTION_TITLES, ACTION_VERBS
 from .attachments import ALLOWED_ATTACHMENT_TYPES, case_attach_file, sniff_content_type
 from .comments import case_comment
 from .contract import CaseTransition, ContractError, refresh_derived, transition
+from .deadlines import RecomputeResult, administration_deadlines_recompute, case_deadlines_recompute
 from .detection import TriageData, case_attach_message, case_detect, case_triage
 from .drafting import case_approve, case_resubmit, case_return_draft, case_submit_draft
 from .publication import case_publication_failed, case_publish, dispatch_publications_with
@@ -48,14 +50,17 @@ __all__ = [
     "ALLOWED_ATTACHMENT_TYPES",
     "CaseTransition",
     "ContractError",
+    "RecomputeResult",
     "RouteTarget",
     "TriageData",
+    "administration_deadlines_recompute",
     "case_accept",
     "case_approve",
     "case_attach_file",
     "case_attach_message",
     "case_comment",
     "case_contribute",
+    "case_deadlines_recompute",
     "case_detect",
     "case_publication_failed",
     "case_publish",

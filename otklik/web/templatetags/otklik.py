@@ -1,4 +1,5 @@
-"""Template helpers of the web UI: Russian titles of states, actions, stages, networks; deadlines."""
+"""Template helpers of the web UI: Russian titles of states, actions, stages, networks; the one form
+of a moment (``|moment``) and of a countdown (``{% countdown %}``, from ``otklik.sla.clock``)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from otklik.cases.actions import ACTION_TITLES
 from otklik.domain.networks import network
 from otklik.domain.workflow import DRAFT_KIND_TITLES, IMPORTANCE_TITLES, STAGE_TITLES, STATE_TITLES
+from otklik.sla import clock, display
 
 register = template.Library()
 
@@ -61,29 +65,76 @@ def iso(value: dt.datetime | None) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-@register.simple_tag
-def left_text(due: dt.datetime | None, now: dt.datetime | None = None) -> str:
-    """Server-rendered text of a countdown ("осталось 25 мин" / "просрочено на 1 ч 5 мин")."""
-    if not due:
+@register.filter
+def moment(value: dt.datetime | None, tz: str | None = None) -> str:
+    """«2 дек., 09:30 (Чита)» in the administration's zone (the current one, or ``tz``): the one
+    form of a time."""
+    if not value:
         return ""
-    now = now or timezone.now()
-    seconds = int((due - now).total_seconds())
-    words = _duration(abs(seconds))
-    return _("осталось %(t)s") % {"t": words} if seconds >= 0 else _("просрочено на %(t)s") % {"t": words}
+    when, zone = display.moment_parts(value, tz or None)
+    return format_html('{} <span class="tz">({})</span>', when, zone)
 
 
-def _duration(seconds: int) -> str:
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    parts = []
-    if days:
-        parts.append(_("%(n)s д") % {"n": days})
-    if hours:
-        parts.append(_("%(n)s ч") % {"n": hours})
-    if not days:
-        parts.append(_("%(n)s мин") % {"n": minutes})
-    return " ".join(parts)
+@register.simple_tag(takes_context=True)
+def countdown(
+    context: template.Context,
+    value: clock.Countdown | dt.datetime | None,
+    limit: int | None = None,
+    started: dt.datetime | None = None,
+    full: bool = False,
+) -> str:
+    """The one countdown of the product: working time left or overdue, the deadline and its zone.
+
+    ``value`` is a :class:`~otklik.sla.clock.Countdown` or a deadline; for a deadline the stage's
+    working ``limit`` (seconds) or its ``started`` moment gives the colour. The administration's
+    calendar is the signed-in actor's. ``full`` also writes out when a stopped clock runs again.
+    Built in Python, not an include: a list page renders a hundred of them.
+    """
+    now = context.get("now") or timezone.now()
+    cd = value if isinstance(value, clock.Countdown) else None
+    if isinstance(value, dt.datetime):
+        actor = getattr(context.get("request"), "actor", None)
+        if actor is not None:
+            cd = clock.countdown(
+                actor.administration.calendar,
+                due=value,
+                now=now,
+                limit_seconds=limit if isinstance(limit, int) and limit > 0 else None,
+                started=started if isinstance(started, dt.datetime) else None,  # a missing variable is ""
+            )
+    if cd is None:
+        return ""
+    return countdown_html(cd, now=now, full=full)
+
+
+def countdown_html(cd: clock.Countdown, *, now: dt.datetime, full: bool = False) -> SafeString:
+    """«осталось 30 раб. мин · срок 2 дек., 09:30 (Чита)» with the data the live tick (app.js) reads."""
+    due_iso = iso(cd.due_at)
+    when, zone = display.moment_parts(cd.due_at, cd.tz_name, now=now)
+    paused = display.paused_words(cd, now=now)
+    attrs = f' data-left="{cd.remaining_seconds}" data-at="{iso(now)}" data-due="{due_iso}"'
+    if cd.clock_running and cd.changes_at is not None:
+        attrs += f' data-until="{iso(cd.changes_at)}"'
+    if cd.limit_seconds:
+        attrs += f' data-limit="{cd.limit_seconds}"'
+    parts = [
+        f'<span class="countdown lvl lvl-{cd.level}{" paused" if paused else ""}" data-countdown'
+        f' data-testid="countdown"{attrs}>',
+        f'<span class="left" data-left-text>{escape(display.left_words(cd))}</span> · ',
+        f'<span class="due">{escape(_("срок"))} <time datetime="{due_iso}">{escape(when)}'
+        f' <span class="tz">({escape(zone)})</span></time></span>',
+    ]
+    if paused:
+        words = escape(paused)
+        shown = f" {words}" if full else f'<span class="sr-only">{words}</span>'
+        parts.append(
+            f' <span class="pause" title="{words}"><span class="pause-icon" aria-hidden="true"></span>{shown}</span>'
+        )
+    if cd.estimated:
+        note = escape(_("Срок рассчитан приблизительно: производственный календарь года не загружен."))
+        parts.append(f' <span class="estimated" title="{note}">≈</span>')
+    parts.append("</span>")
+    return mark_safe("".join(parts))  # every variable part above is escaped or a number
 
 
 @register.filter

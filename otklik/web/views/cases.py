@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from otklik.cases import actions, selectors
-from otklik.cases.listfields import level_at
 from otklik.cases.models import Assignment, Attachment, Case, Draft, Publication
 from otklik.cases.tasks import publish_answer
 from otklik.core.errors import NotFound, PermissionDenied
@@ -25,6 +24,7 @@ from otklik.domain.networks import network as network_info
 from otklik.domain.workflow import State
 from otklik.organization.models import Department
 from otklik.organization.services import Actor
+from otklik.sla import clock
 
 from .. import forms
 from .. import selectors as web_selectors
@@ -57,15 +57,15 @@ def case_context(actor: Actor, case: Case) -> dict[str, Any]:
     stages = list(case.stages.all())
     cal = adm.calendar
     for stage in stages:
+        stage.countdown = clock.stage_countdown(stage, calendar=cal, now=now)  # type: ignore[attr-defined]
         stage.level = (  # type: ignore[attr-defined]
-            web_selectors.deadline_level(
-                now=now, due=stage.due_at, started=stage.started_at, limit_seconds=stage.limit_seconds, calendar=cal
-            )
+            stage.countdown.level  # type: ignore[attr-defined]
             if stage.status == "open"
             else ("done" if stage.on_time is not False else "late")
         )
-    # The same colour as the case's row in the lists: from its stored list fields.
-    next_level = level_at(now, due=case.next_deadline_at, amber_at=case.next_amber_at, red_at=case.next_red_at)
+    open_stages = sorted((s for s in stages if s.status == "open"), key=lambda s: (s.due_at, s.pk))
+    next_countdown = clock.stage_countdown(open_stages[0], calendar=cal, now=now) if open_stages else None
+    next_level = next_countdown.level if next_countdown else web_selectors.NONE
     net = network_info(case.network)
     draft_initial: dict[str, Any] = {}
     if returned is not None:
@@ -87,6 +87,7 @@ def case_context(actor: Actor, case: Case) -> dict[str, Any]:
         "events": list(case.events.all()),
         "case_messages": list(case.messages.all()),
         "next_level": next_level,
+        "next_countdown": next_countdown,
         "network": net,
         "network_style": NETWORK_STYLES.get(case.network, "generic"),
         "loose_attachments": loose_attachments,

@@ -3,6 +3,7 @@ the review queue and the board of open cases."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -24,10 +25,13 @@ from otklik.inbox import actions as inbox_actions
 from otklik.inbox.models import Message
 from otklik.organization.models import Department, Place, Topic
 from otklik.organization.services import Actor
+from otklik.sla import clock
+from otklik.sla.services import limit_seconds
 
 from .. import forms
 from .. import selectors as web_selectors
 from .base import actor_view, form_errors, is_curator, sees_everything
+from .figures import figure_filter, figure_title
 
 INBOX_PAGE = 50
 
@@ -77,13 +81,16 @@ def triage_initial(message: Message, actor: Actor) -> dict[str, Any]:
     return initial
 
 
-def _message_rows(actor: Actor, page_messages: list[Message]) -> list[dict[str, Any]]:
+def _message_rows(actor: Actor, page_messages: list[Message], now: dt.datetime) -> list[dict[str, Any]]:
     adm = actor.administration
-    return [{"message": m, "route_due": web_selectors.route_due(adm, m.received_at)} for m in page_messages]
+    return [
+        {"message": m, "route": clock.route_countdown(adm, received_at=m.received_at, now=now)} for m in page_messages
+    ]
 
 
 @actor_view(is_curator)
 def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
+    now = timezone.now()
     qs = selectors.inbox_messages(actor)
     page = Paginator(qs, INBOX_PAGE).get_page(request.GET.get("page"))
     triage_cases = list(
@@ -93,13 +100,14 @@ def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
         request,
         "web/inbox.html",
         {
-            "rows": _message_rows(actor, list(page.object_list)),
+            "rows": _message_rows(actor, list(page.object_list), now),
             "page": page,
             "total": page.paginator.count,
             "triage_cases": triage_cases,
             "route_limit": actor.administration.regulation.limit("route"),
             "route_limit_text": _limit_text(actor.administration.regulation.limit("route")),
-            "now": timezone.now(),
+            "route_limit_seconds": limit_seconds(actor.administration.regulation.limit("route")),
+            "now": now,
             "nav": "inbox",
         },
     )
@@ -136,20 +144,21 @@ def message_detail(request: HttpRequest, actor: Actor, message_id: int) -> HttpR
     adm = actor.administration
     detect_form = forms.DetectForm(administration=adm, initial=triage_initial(message, actor))
     open_cases = list(selectors.case_list(actor, selectors.CaseFilter(open_only=True), order="detected")[:100])
+    now = timezone.now()
     return render(
         request,
         "web/message.html",
         {
             "message": message,
             "hints": message.triage or {},
-            "route_due": web_selectors.route_due(adm, message.received_at),
+            "route": clock.route_countdown(adm, received_at=message.received_at, now=now),
             "route_limit": adm.regulation.limit("route"),
             "detect_form": detect_form,
             "departments": _departments(actor),
             "refuse_form": forms.RefuseForm(),
             "attach_form": forms.AttachToCaseForm(),
             "open_cases": open_cases,
-            "now": timezone.now(),
+            "now": now,
             "nav": "inbox",
         },
     )
@@ -278,15 +287,19 @@ def review_queue(request: HttpRequest, actor: Actor) -> HttpResponse:
     first_messages = selectors.first_messages([d.case_id for d in drafts])
     adm = actor.administration
     now = timezone.now()
-    limit = adm.regulation.limit("review")
     rows = []
+    review = adm.regulation.limit("review")
     for draft in drafts:
-        due = adm.calendar.add(draft.submitted_at, limit)
+        due = adm.calendar.add(draft.submitted_at, review)
+        cd = clock.countdown(
+            adm.calendar, due=due, now=now, limit_seconds=limit_seconds(review), started=draft.submitted_at
+        )
         rows.append(
             {
                 "draft": draft,
                 "due": due,
-                "level": web_selectors.deadline_level(now=now, due=due, started=draft.submitted_at),
+                "countdown": cd,
+                "level": cd.level,
                 "message": first_messages.get(draft.case_id),
                 "contributions": [a for a in draft.case.assignments.all() if a.contribution],
             }
@@ -314,6 +327,7 @@ def board(request: HttpRequest, actor: Actor) -> HttpResponse:
         place_id=_int(request.GET.get("place")),
         network=request.GET.get("network") if request.GET.get("network") in network_codes else None,
         state=state,
+        **figure_filter(request),
     )
     now = timezone.now()
     page, counts = web_selectors.board(actor, f, now=now, page=request.GET.get("page"))
@@ -332,5 +346,6 @@ def board(request: HttpRequest, actor: Actor) -> HttpResponse:
             "states": [(s.value, _(t)) for s, t in STATE_TITLES.items() if s in OPEN_STATES],
             "now": now,
             "nav": "board",
+            "figure": figure_title(f),
         },
     )

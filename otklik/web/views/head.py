@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from otklik.organization.services import Actor
+from otklik.reports import dashboard as reports_dashboard
+from otklik.reports.periods import parse_month
 
-from .. import selectors as web_selectors
 from .base import actor_view, reads_figures
 
 
@@ -29,22 +29,15 @@ def home(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @actor_view(reads_figures)
 def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
-    adm = actor.administration
-    now = timezone.now()
-    bounds = web_selectors.period_bounds(now, adm.timezone)
-    periods = [
-        web_selectors.period_figures(adm, _("Сегодня"), *bounds["today"]),
-        web_selectors.period_figures(adm, _("Этот месяц"), *bounds["month"]),
-    ]
+    """The month's situation for the Head (``otklik.reports.dashboard``); ``?month=YYYY-MM``."""
+    start = None
+    try:
+        start = parse_month(request.GET["month"])[0] if request.GET.get("month") else None
+    except ValueError:
+        start = None  # a malformed month shows the current one
+    data = reports_dashboard.dashboard(actor, start=start, now=timezone.now())
     return render(
         request,
         "web/dashboard.html",
-        {
-            "periods": periods,
-            "open_overdue": web_selectors.open_overdue_count(adm, now),
-            "significant": web_selectors.significant_cases(actor),
-            "notifications": web_selectors.notifications_for(actor),
-            "now": now,
-            "nav": "dashboard",
-        },
+        {"d": data, "now": data.now, "nav": "dashboard", "is_head": actor.is_head},
     )

@@ -4,8 +4,9 @@ Prints only the deadline, ISO 8601 in the calendar's time zone with seconds
 (``2026-12-07T17:30:00+09:00``), so scripts can use it. ``--from`` is the event the limit runs
 from (its ``runs_from``); for ``draft_lead`` (П.11) that is the answer deadline and the result lies
 before it. A naive ``--from`` is taken in the calendar's time zone. Any bad input — unknown key,
-unreadable date or file, a year the production calendar does not cover — is a message on stderr
-and exit code 2.
+unreadable date or file, a year a strict calendar does not cover — is a message on stderr and
+exit code 2. A deadline that leans on a year without decree data (estimated from the ``holidays``
+package) is still printed, with a warning on stderr naming the year.
 """
 
 from __future__ import annotations
@@ -109,4 +110,19 @@ class Command(BaseCommand):
             deadline = calendar.deadline(start, limit)
         except (CalendarError, RegulationError) as exc:
             raise CommandError(str(exc), returncode=2) from None
+        warn_estimated(self, calendar.estimated_years(start, deadline))
         self.stdout.write(deadline.isoformat())
+
+
+def estimated_warning(years: list[int]) -> str:
+    listed = ", ".join(map(str, years))
+    return (
+        f"внимание: производственный календарь на {listed} не загружен — расчёт приблизительный "
+        f"(праздники и переносы пакета holidays, правило ст. 95 ТК РФ); загрузите календарь: "
+        f"otklik calendar import ФАЙЛ"
+    )
+
+
+def warn_estimated(command: BaseCommand, years: list[int]) -> None:
+    if years:
+        command.stderr.write(estimated_warning(years))

@@ -1,4 +1,4 @@
-/* Otklik UI behaviour: live countdowns, the draft editor's counter and preview, department order.
+/* Otklik UI behaviour: live countdowns (in working time), the draft editor's counter and preview, department order.
    Everything works by event delegation and a global ticker, so it survives htmx swaps; without
    this script the pages still work (server-rendered countdowns, plain forms). Network text is
    only ever set with textContent, never as HTML. */
@@ -6,36 +6,43 @@
   "use strict";
   var ru = (document.documentElement.lang || "ru").indexOf("en") !== 0;
 
-  function duration(sec) {
-    var d = Math.floor(sec / 86400), h = Math.floor((sec % 86400) / 3600), m = Math.floor((sec % 3600) / 60), s = sec % 60;
-    var parts = [];
-    if (d) parts.push(d + (ru ? " д" : " d"));
-    if (h) parts.push(h + (ru ? " ч" : " h"));
-    if (!d) parts.push(m + (ru ? " мин" : " min"));
-    if (!d && !h && m < 5) parts.push(s + (ru ? " с" : " s"));
-    return parts.join(" ");
+  // Countdowns count *working* time (otklik/sla/clock.py): the server renders the working
+  // seconds left at its "now" (data-left, data-at) and, while the clock runs, the instant it
+  // stops (data-until: lunch, the close of the day). The tick takes off the working time that has
+  // passed since — none at night, at lunch or on a day off; the periodic refresh of the page
+  // brings the next working interval. The words repeat otklik/sla/display.py.
+  function working(sec) {
+    var m = Math.floor(Math.abs(sec) / 60), h = Math.floor(m / 60);
+    m = m % 60;
+    if (h && m) return ru ? h + " раб. ч " + m + " мин" : h + " working h " + m + " min";
+    if (h) return ru ? h + " раб. ч" : h + " working h";
+    if (m) return ru ? m + " раб. мин" : m + " working min";
+    return ru ? "< 1 раб. мин" : "< 1 working min";
   }
 
   function tick() {
-    var now = Date.now();
-    document.querySelectorAll("time.countdown[data-due]").forEach(function (el) {
-      var due = Date.parse(el.getAttribute("data-due"));
-      if (isNaN(due)) return;
-      var left = Math.round((due - now) / 1000);
-      el.textContent = left >= 0
-        ? (ru ? "осталось " : "left ") + duration(left)
-        : (ru ? "просрочено на " : "overdue by ") + duration(-left);
-      var startAttr = el.getAttribute("data-start");
-      if (startAttr) {
-        var start = Date.parse(startAttr), level = "green";
-        if (left < 0) level = "overdue";
-        else if (!isNaN(start) && due > start) {
-          var share = (due - now) / (due - start);
-          level = share < 0.25 ? "red" : share < 0.5 ? "amber" : "green";
-        }
-        el.classList.remove("lvl-green", "lvl-amber", "lvl-red", "lvl-overdue");
-        if (!el.closest(".lvl")) el.classList.add("lvl-" + level);
+    var clock = window.performance ? performance.now() : Date.now();
+    document.querySelectorAll("[data-countdown][data-left]").forEach(function (el) {
+      var left0 = parseInt(el.getAttribute("data-left"), 10), at = Date.parse(el.getAttribute("data-at"));
+      var due = Date.parse(el.getAttribute("data-due")), until = Date.parse(el.getAttribute("data-until") || "");
+      if (isNaN(left0) || isNaN(at) || isNaN(due)) return;
+      // Time is the server's: its "now" at rendering plus what has passed here since (a monotonic
+      // clock), so a computer whose clock is wrong still counts right.
+      if (el._seen === undefined) el._seen = clock;
+      var now = at + (clock - el._seen);
+      var passed = isNaN(until) ? 0 : Math.max(0, Math.min(now, until) - at);
+      var left = left0 - Math.round(passed / 1000), overdue = now >= due;
+      var text = el.querySelector("[data-left-text]");
+      if (text) {
+        if (!overdue) text.textContent = (ru ? "осталось " : "") + working(left) + (ru ? "" : " left");
+        else if (left <= -60) text.textContent = (ru ? "просрочено на " : "overdue by ") + working(left);
+        else text.textContent = ru ? "срок истёк" : "deadline passed";
       }
+      var limit = parseInt(el.getAttribute("data-limit") || "", 10), level = "green";
+      if (overdue) level = "overdue";
+      else if (limit > 0) level = left / limit < 0.25 ? "red" : left / limit < 0.5 ? "amber" : "green";
+      ["green", "amber", "red", "overdue"].forEach(function (l) { el.classList.toggle("lvl-" + l, l === level); });
+      if (!isNaN(until)) el.classList.toggle("paused", now >= until && !overdue);  // lunch or the close came
     });
   }
 

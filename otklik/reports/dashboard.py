@@ -1,0 +1,381 @@
+"""The Head's dashboard: the month's situation on one screen, from the figures the П.21 report uses.
+
+Everything here reads ``figures.py`` (the same definitions as the report) and links each figure
+to the board filtered to the cases it counts (``board_url``). Pictures are server-side SVG
+(``svg.py``); no script is needed to read the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from otklik.cases.models import CLOSED_STATES, Case
+from otklik.domain.workflow import StageKey
+from otklik.organization.models import Administration, Role
+from otklik.organization.services import Actor
+
+from . import figures as f
+from . import svg
+from .geo import Settlement, settlement_counts, shipped_coordinates
+from .periods import (
+    instants,
+    is_whole_month,
+    last_months,
+    last_weeks,
+    month_bounds,
+    period_label,
+    previous_period,
+    short_month,
+)
+from .queries import DynamicsRow, dynamics, year_before
+
+TREND_WEEKS = 12
+TREND_MONTHS = 12
+TOP = 5
+SERIES = (
+    ("received", gettext_lazy("выявлено обращений"), "#90a4ae", "bar"),
+    ("on_time", gettext_lazy("ответов в срок"), "#2e7d32", "line"),
+    ("missed", gettext_lazy("нарушен срок ответа"), "#c62828", "line"),
+    ("rework", gettext_lazy("возвратов на доработку"), "#ef6c00", "line"),
+)
+
+
+def series() -> tuple[svg.Series, ...]:
+    """The trend's series, labelled in the language of the request."""
+    return tuple(svg.Series(key, str(label), color, kind) for key, label, color, kind in SERIES)
+
+
+MEASURE_OF_SERIES = {"received": "detected", "on_time": "on_time", "missed": "missed", "rework": "rework"}
+
+
+def label(start: dt.date, end: dt.date) -> str:
+    """The period's name in the language of the request (the report's own Russian label in Russian)."""
+    if (get_language() or "ru").startswith("ru") or not is_whole_month(start, end):
+        return period_label(start, end)
+    return date_format(start, "F Y")
+
+
+def board_url(
+    measure: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    department: int | None = None,
+    topic: int | None = None,
+    place: int | None = None,
+    network: str | None = None,
+) -> str:
+    """The board filtered to the cases behind a figure (``figures.measure_case_ids``)."""
+    query: dict[str, Any] = {"measure": measure, "from": start.isoformat(), "to": end.isoformat()}
+    for key, value in (("department", department), ("topic", topic), ("in_place", place), ("network", network)):
+        if value:
+            query[key] = value
+    return f"{reverse('web:board')}?{urlencode(query)}"
+
+
+@dataclass
+class DepartmentLine:
+    row: f.DepartmentRow
+    previous: f.DepartmentRow
+    links: dict[str, str]
+    overdue_cases: list[int] = field(default_factory=list)
+
+    @property
+    def change(self) -> float | None:
+        now, before = self.row.on_time_percent, self.previous.on_time_percent
+        return None if now is None or before is None else round(now - before, 1)
+
+
+@dataclass
+class TopRow:
+    row: DynamicsRow
+    href: str
+    share: float  # of the largest current count, for the bar
+
+    @property
+    def width(self) -> str:
+        """The bar's length in the SVG's 0–100 units (a dot decimal whatever the locale)."""
+        return f"{100 * self.share:.1f}"
+
+
+@dataclass
+class Alert:
+    """A П.23 alert: a socially significant case (with its deadline and state) or an alert
+    without a case (a spike of activity, a significant message not taken up yet) — each once."""
+
+    at: dt.datetime
+    title: str
+    case: Case | None = None
+    body: str = ""
+    url: str = ""
+    kind: str = "case"
+    overdue_hours: float | None = None  # working hours past the nearest deadline, for an open case
+
+
+@dataclass
+class Dashboard:
+    start: dt.date
+    end: dt.date
+    label: str
+    previous_label: str
+    now: dt.datetime
+    is_current: bool
+    total: f.DepartmentRow
+    previous_total: f.DepartmentRow
+    detected: int
+    open_overdue: int
+    departments: list[DepartmentLine]
+    curator: f.DepartmentRow | None
+    links: dict[str, str]
+    trend_weeks: SafeString
+    trend_months: SafeString
+    series: tuple[svg.Series, ...]
+    topics: list[TopRow]
+    places: list[TopRow]
+    map: SafeString
+    unlocated: list[Settlement]
+    alerts: list[Alert]
+    months: list[tuple[str, str]]  # (YYYY-MM, label) to choose from
+
+
+def current_month(adm: Administration, now: dt.datetime) -> tuple[dt.date, dt.date]:
+    today = timezone.localtime(now, adm.calendar.tz).date()
+    return month_bounds(today.year, today.month)
+
+
+def _lines(
+    adm: Administration, start: dt.date, end: dt.date, now: dt.datetime
+) -> tuple[dict[int | None, f.DepartmentRow], dict[int | None, f.DepartmentRow]]:
+    lo, hi = instants(adm, start, end)
+    rows, _ = f.department_rows(adm, lo, hi, now=now, percentiles=False)
+    plo, phi = instants(adm, *previous_period(start, end))
+    previous, _ = f.department_rows(adm, plo, phi, now=now, percentiles=False)
+    return rows, previous
+
+
+def _overdue_numbers(adm: Administration, hi: dt.datetime, now: dt.datetime) -> dict[int | None, list[int]]:
+    """The numbers of the cases overdue without an answer, by department (for the П.22 notice)."""
+    out: dict[int | None, list[int]] = {}
+    answer = StageKey.ANSWER.value
+    for dept, number in (
+        f.with_dept(f.answers_overdue(adm, hi, now), answer)
+        .values_list("dept", "case__number")
+        .order_by("case__number")
+    ):
+        out.setdefault(dept, []).append(number)
+    return out
+
+
+def _trend_svg(adm: Administration, buckets: list[tuple[dt.date, dt.date, str]], now: dt.datetime, title: str) -> str:
+    points = f.trend(adm, buckets, now=now)
+    lines = series()
+    marks = {
+        s.key: [
+            svg.Mark(
+                getattr(p, s.key),
+                board_url(MEASURE_OF_SERIES[s.key], p.start, p.end),
+                f"{label(p.start, p.end)}: {s.label} — {getattr(p, s.key)}",
+            )
+            for p in points
+        ]
+        for s in lines
+    }
+    return svg.trend_svg([p.label for p in points], lines, marks, title=title)
+
+
+def _top(rows: list[DynamicsRow], link: Any) -> list[TopRow]:
+    rows = [r for r in rows if r.current or r.previous][:TOP]
+    biggest = max([r.current for r in rows] or [1]) or 1
+    return [TopRow(r, link(r), r.current / biggest) for r in rows]
+
+
+def _map(adm: Administration, start: dt.date, end: dt.date) -> tuple[str, list[Settlement]]:
+    lo, hi = instants(adm, start, end)
+    settlements = settlement_counts(adm, lo, hi)
+    located = [s for s in settlements if s.located]
+    points = [
+        svg.MapPoint(
+            s.name,
+            s.latitude,  # type: ignore[arg-type]
+            s.longitude,  # type: ignore[arg-type]
+            s.count,
+            board_url("detected", start, end, place=s.place_id),
+            _("%(place)s: обращений — %(n)s") % {"place": s.name, "n": s.count},
+        )
+        for s in located
+    ]
+    drawing = svg.map_svg(
+        points,
+        title=_("Обращения по населённым пунктам — %(period)s") % {"period": label(start, end)},
+        bounds=_bounds([s for s in settlements if s.located]),
+    )
+    return drawing, [s for s in settlements if not s.located and s.count]
+
+
+def _bounds(located: list[Settlement]) -> tuple[float, float, float, float] | None:
+    """The frame of the okrug (every shipped settlement) and of every located place, so the map
+    stays still whatever the month's counts."""
+    coordinates = [(s.latitude, s.longitude) for s in located if s.latitude is not None and s.longitude is not None]
+    if not coordinates:
+        return None
+    coordinates += list(shipped_coordinates().values())
+    lats, lons = [c[0] for c in coordinates], [c[1] for c in coordinates]
+    return min(lats), min(lons), max(lats), max(lons)
+
+
+def _overdue_hours(adm: Administration, case: Case, now: dt.datetime) -> float | None:
+    """Working hours by which an open case is past its nearest deadline (None if it is not)."""
+    due = case.next_deadline_at
+    if not case.is_open or due is None or due >= now:
+        return None
+    try:
+        return round(adm.calendar.elapsed(due, now).total_seconds() / 3600, 1)
+    except Exception:  # a year the production calendar does not cover: calendar hours
+        return round((now - due).total_seconds() / 3600, 1)
+
+
+def alerts(actor: Actor, lo: dt.datetime, hi: dt.datetime, *, now: dt.datetime, limit: int = 20) -> list[Alert]:
+    """П.23 for the period: the significant cases (detected in it, or still open), the cases the
+    Head was alerted about, and alerts without a case — each case once, open ones first."""
+    from otklik.inbox.models import Message
+    from otklik.notify.models import Notification
+
+    adm = actor.administration
+    notes = list(
+        Notification.objects.filter(
+            recipient_id=actor.user_id,
+            administration=adm,
+            kind__in=[Notification.Kind.SIGNIFICANT, Notification.Kind.SPIKE],
+            created_at__gte=lo,
+            created_at__lt=hi,
+        ).order_by("-created_at", "-id")[:200]
+    )
+    message_ids = {
+        int(n.dedupe_key.rsplit(":", 1)[1])
+        for n in notes
+        if n.dedupe_key.startswith("significant:message:") and n.dedupe_key.rsplit(":", 1)[1].isdigit()
+    }
+    case_of_message = dict(
+        Message.objects.filter(administration=adm, pk__in=message_ids, case__isnull=False).values_list("pk", "case_id")
+    )
+    alerted_cases = {n.case_id for n in notes if n.case_id} | set(case_of_message.values())
+    open_or_recent = Case.objects.filter(administration=adm, significant=True).exclude(
+        state__in=CLOSED_STATES, detected_at__lt=lo
+    )
+    cases = list(
+        Case.objects.filter(administration=adm)
+        .filter(
+            pk__in=list(alerted_cases) + list(open_or_recent.filter(detected_at__lt=hi).values_list("pk", flat=True))
+        )
+        .select_related("place")
+        .prefetch_related("assignments__department")
+    )
+    out = [Alert(at=c.detected_at, title=c.summary, case=c, overdue_hours=_overdue_hours(adm, c, now)) for c in cases]
+    seen_other: set[str] = set()
+    for n in notes:
+        if n.case_id:
+            continue
+        key = n.dedupe_key
+        if key.startswith("significant:message:"):
+            message_id = key.rsplit(":", 1)[1]
+            if message_id.isdigit() and int(message_id) in case_of_message:
+                continue  # the case is listed
+        if key and key in seen_other:
+            continue
+        seen_other.add(key)
+        out.append(Alert(at=n.created_at, title=n.title, body=n.body, url=n.url, kind=n.kind))
+
+    def order(a: Alert) -> tuple[int, float, float]:
+        if a.case is not None and a.case.is_open:
+            due = a.case.next_deadline_at or a.case.answer_due_at
+            return (0, due.timestamp() if due else float("inf"), 0)
+        return (1, 0, -a.at.timestamp())
+
+    return sorted(out, key=order)[:limit]
+
+
+def dashboard(actor: Actor, *, start: dt.date | None = None, now: dt.datetime | None = None) -> Dashboard:
+    adm = actor.administration
+    now = now or timezone.now()
+    current = current_month(adm, now)
+    start, end = month_bounds(start.year, start.month) if start else current
+    lo, hi = instants(adm, start, end)
+    rows, previous = _lines(adm, start, end, now)
+    overdue_numbers = _overdue_numbers(adm, hi, now)
+    prev_start, prev_end = previous_period(start, end)
+
+    def links(dept: int | None) -> dict[str, str]:
+        return {
+            measure: board_url(measure, start, end, department=dept)
+            for measure in ("received", "answered", "on_time", "late", "overdue")
+        }
+
+    curator = rows.pop(None, None)
+    previous.pop(None, None)
+    lines = [
+        DepartmentLine(
+            row=r,
+            previous=previous.get(r.department_id) or f.DepartmentRow(r.department_id, r.name),
+            links=links(r.department_id),
+            overdue_cases=overdue_numbers.get(r.department_id, []),
+        )
+        for r in rows.values()
+    ]
+    lines.sort(key=lambda d: (d.row.on_time_percent is None, d.row.on_time_percent or 0, d.row.name))
+    total = f.total_row([*rows.values(), *([curator] if curator else [])])
+    previous_total = f.total_row(previous.values())
+    today = timezone.localtime(now, adm.calendar.tz).date()
+    week_buckets = [(a, b, f"{a:%d.%m}") for a, b in last_weeks(min(end, today), TREND_WEEKS)]
+    month_buckets = [(a, b, short_month(a)) for a, b in last_months(end, TREND_MONTHS)]
+    topics, places, _networks = dynamics(adm, (start, end), (prev_start, prev_end), year_before(start, end))
+    drawing, unlocated = _map(adm, start, end)
+    open_overdue = (
+        Case.objects.filter(administration=adm, next_deadline_at__lt=now).exclude(state__in=CLOSED_STATES).count()
+    )
+    choices = [(f"{a:%Y-%m}", label(a, b)) for a, b in reversed(last_months(current[1], 13))]
+    return Dashboard(
+        start=start,
+        end=end,
+        label=label(start, end),
+        previous_label=label(prev_start, prev_end),
+        now=now,
+        is_current=(start, end) == current,
+        total=total,
+        previous_total=previous_total,
+        detected=f.cases_detected(adm, lo, hi).count(),
+        open_overdue=open_overdue,
+        departments=lines,
+        curator=curator,
+        links={
+            **links(None),
+            "detected": board_url("detected", start, end),
+            "significant": board_url("significant", start, end),
+            "open_overdue": f"{reverse('web:board')}?overdue=1",
+        },
+        trend_weeks=mark_safe(_trend_svg(adm, week_buckets, now, _("Динамика по неделям"))),
+        trend_months=mark_safe(_trend_svg(adm, month_buckets, now, _("Динамика по месяцам"))),
+        series=series(),
+        topics=_top(topics, lambda r: board_url("detected", start, end, topic=r.key) if r.key else ""),
+        places=_top(places, lambda r: board_url("detected", start, end, place=r.key) if r.key else ""),
+        map=mark_safe(drawing),
+        unlocated=unlocated,
+        alerts=alerts(actor, lo, hi, now=now),
+        months=choices,
+    )
+
+
+def can_notify_shortcomings(actor: Actor) -> bool:
+    return Role.HEAD in actor.roles
+
+
+__all__ = ["Dashboard", "board_url", "dashboard", "is_whole_month"]
