@@ -56,7 +56,7 @@ def _serve(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     )
 
 
-def _read_until(proc: subprocess.Popen[bytes], marker: str, timeout: float = 240) -> list[str]:
+def _read_until(proc: subprocess.Popen[bytes], marker: str, timeout: float = 420) -> list[str]:
     """Lines of ``proc`` up to the one containing ``marker`` (fails on exit or timeout)."""
     import selectors
 
