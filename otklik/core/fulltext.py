@@ -83,6 +83,15 @@ def _fts5_expression(words: list[str]) -> str:
     return " AND ".join('"' + stem(w).replace('"', '""') + '"' for w in words)
 
 
+def _russian_match(table: str, column: str, words: list[str]) -> RawSQL:
+    """PostgreSQL: the column's ``russian`` text-search vector (a GIN index) matches every word."""
+    return RawSQL(
+        f"to_tsvector('russian', \"{table}\".\"{column}\") @@ plainto_tsquery('russian', %s)",
+        [" ".join(words)],
+        output_field=BooleanField(),
+    )
+
+
 def search_cases(qs: QuerySet[M], query: str) -> QuerySet[M]:
     """``qs`` (of ``cases.Case``) narrowed to the cases whose summary matches ``query``."""
     words = terms(query)
@@ -90,12 +99,7 @@ def search_cases(qs: QuerySet[M], query: str) -> QuerySet[M]:
         return qs
     table = qs.model._meta.db_table
     if _vendor(qs) == "postgresql":
-        tsv = RawSQL(
-            f"to_tsvector('russian', \"{table}\".\"summary\") @@ plainto_tsquery('russian', %s)",
-            [" ".join(words)],
-            output_field=BooleanField(),
-        )
-        return qs.filter(Q(tsv) | Q(search_text__contains=" ".join(words)))
+        return qs.filter(Q(_russian_match(table, "summary", words)) | Q(search_text__contains=" ".join(words)))
     return _sqlite_filter(qs, words, fts="otklik_fts_case", like_field="search_text")
 
 
@@ -107,11 +111,7 @@ def search_messages(qs: QuerySet[M], query: str) -> QuerySet[M]:
     table = qs.model._meta.db_table
     if _vendor(qs) == "postgresql":
         joined = " ".join(words)
-        tsv = RawSQL(
-            f"to_tsvector('russian', \"{table}\".\"text\") @@ plainto_tsquery('russian', %s)",
-            [joined],
-            output_field=BooleanField(),
-        )
+        tsv = _russian_match(table, "text", words)
         like = RawSQL(
             f"replace(lower(\"{table}\".\"text\"), 'ё', 'е') LIKE %s",
             ["%" + joined.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"],

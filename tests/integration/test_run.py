@@ -3,6 +3,7 @@ stopping the web server, the worker and beat together."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -112,6 +113,10 @@ def test_serve_starts_web_worker_and_beat_prints_the_address_last_and_ctrl_c_sto
             assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
     finally:
         if proc.poll() is None:
+            # serve starts each process in its own session: a failed run must not leave them behind
+            for pid in _children(proc.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
             os.killpg(proc.pid, signal.SIGKILL)
     assert "Остановлено." in out
     assert proc.returncode == 0

@@ -123,38 +123,30 @@ class Command(BaseCommand):
             argv += ["--log-level", "warning"]
         return argv
 
+    @staticmethod
+    def _celery(*args: str) -> list[str]:
+        return [sys.executable, "-m", "celery", "-A", "config", "--quiet", *args]
+
     def _worker_argv(self, opts: dict[str, Any], *, level: str) -> list[str]:
         queues = opts["queues"] or ",".join(settings.OTKLIK_QUEUES)
-        return [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "--quiet",
+        return self._celery(
             "worker",
             f"--loglevel={level}",
             f"--concurrency={opts['concurrency']}",
             f"--queues={queues}",
             "--without-gossip",
             "--without-mingle",
-        ]
+        )
 
     def _beat_argv(self, *, level: str) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "--quiet",
+        return self._celery(
             "beat",
             f"--loglevel={level}",
             "--scheduler",
             str(settings.CELERY_BEAT_SCHEDULER),
             "--schedule",
             str(settings.CELERY_BEAT_SCHEDULE_FILENAME),
-        ]
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         env = self._env(opts)
