@@ -235,6 +235,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "otklik@localhost")
 OTKLIK_VK_API_URL = env("VK_API_URL", "https://api.vk.com/method")
 OTKLIK_TELEGRAM_API_URL = env("TELEGRAM_API_URL", "https://api.telegram.org")
 OTKLIK_OK_API_URL = env("OK_API_URL", "https://api.ok.ru/fb.do")
+OTKLIK_MAX_API_URL = env("MAX_API_URL", "https://platform-api2.max.ru")
 OTKLIK_NOTIFY_TELEGRAM_TOKEN = env("NOTIFY_TELEGRAM_TOKEN", "")
 
 # Logs: one line per record with the request id (``otklik.core.logs``); JSON in production

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from otklik.core.errors import ApplicationError
 from otklik.domain.messages import PublishRequest
+from otklik.domain.networks import media_kind
+from otklik.domain.networks import network as network_info
 from otklik.inbox.models import Message, Source
 
 from . import actions
@@ -27,7 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 STALE_SENDING = dt.timedelta(minutes=10)
-IDEMPOTENT_NETWORKS = {"vk"}
+IDEMPOTENT_NETWORKS = {"vk"}  # VK de-duplicates on guid; Telegram and MAX have no such key
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,12 @@ def publish(publication_id: int, *, now: dt.datetime | None = None) -> Outcome:
         reply_to_external_id=target.external_id,
         text=pub.draft.text,
         guid=pub.guid,
+        # Photos and videos go with the answer where the network takes them (domain.networks
+        # ``answer_media``); anything else the executor attaches by hand.
         attachments=tuple(
-            Path(a.file.path) for a in pub.draft.attachments.all() if a.content_type.startswith("image/")
+            Path(a.file.path)
+            for a in pub.draft.attachments.all()
+            if media_kind(a.original_name, a.content_type) in network_info(target.network).answer_media
         ),
     )
     publisher = None

@@ -8,6 +8,12 @@ Rules:
   idempotent on ``(source, external_id)`` and re-fetching never duplicates a message.
 - ``published_at`` is aware and in UTC.
 - ``raw`` is the original payload item, JSON-serialisable, kept for audit (П.20).
+- ``change`` says what the item is: a message (``""``), or an ``edited`` / ``deleted`` /
+  ``restored`` event about a message with the same ``external_id`` (``changed_at`` is when the
+  network says it happened). An edit carries the new text; a deletion needs only the id.
+- ``context`` is what the network shows of the parent (``{"parent": {"kind", "external_id",
+  "text", "url", "author_name"}}``): the VK post a comment is under, the channel post a
+  discussion message replies to, the root comment of a thread.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 ATTACHMENT_KINDS = ("photo", "video", "doc", "link", "audio", "other")
+CHANGES = ("", "edited", "deleted", "restored")
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,22 @@ class IncomingMessage:
     attachments: tuple[Attachment, ...] = ()
     reply_to: str = ""  # external id of the parent (the post, for a comment)
     raw: Mapping[str, Any] = field(default_factory=dict)
+    change: str = ""  # one of CHANGES
+    changed_at: datetime | None = None
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+def parent_context(kind: str, external_id: str, text: str = "", url: str = "", author_name: str = "") -> dict[str, Any]:
+    """The ``context`` of a message whose parent the network showed (kind: post, comment, message)."""
+    return {
+        "parent": {
+            "kind": kind,
+            "external_id": external_id,
+            "text": text[:4000],
+            "url": url,
+            "author_name": author_name,
+        }
+    }
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Writes of the inbox: idempotent ingestion on (source, external id), manual entry, dismissal.
+"""Writes of the inbox: idempotent ingestion on (source, external id), edits and deletions as
+revisions, manual entry, dismissal.
 
 Every path messages take in — connectors, the Callback API, file imports, the HTTP API, the
 curator's manual entry — goes through ``message_ingest_batch``.
@@ -7,21 +8,38 @@ curator's manual entry — goes through ``message_ingest_batch``.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
+import re
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from otklik.core.errors import IllegalTransition, ValidationFailed
-from otklik.domain.messages import IncomingMessage
+from otklik.domain.messages import CHANGES, Attachment, IncomingMessage
+from otklik.domain.networks import NETWORKS
 from otklik.organization.models import Administration
 
-from .models import Message, Source
+from .models import Message, MessageRevision, Source
+
+log = logging.getLogger(__name__)
 
 MAX_TEXT = 100_000
+# Short fields of the row; an identifier over its limit is refused (a cut id would point elsewhere),
+# a display name is shortened with «…» and the full value kept in ``raw`` (recorded, not silent).
+ID_LIMITS = {"external_id": 255, "reply_to": 255, "author_id": 128, "url": 1000, "author_url": 1000}
+NAME_LIMIT = 255
+PASSTHROUGH_NETWORKS = ("file", "manual", "api")
+TRIAGE_TASK = "otklik.triage.tasks.triage_messages_task"
+CHANGED_TASK = "otklik.inbox.tasks.message_changed"
+
+# C0 controls except TAB, LF, CR; DEL; C1 controls. PostgreSQL refuses NUL in text and jsonb.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -29,18 +47,94 @@ class IngestResult:
     created: list[int] = field(default_factory=list)
     duplicates: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)  # (external id, reason)
+    edited: list[int] = field(default_factory=list)
+    deleted: list[int] = field(default_factory=list)
+    restored: list[int] = field(default_factory=list)
+    cleaned: int = 0  # items stored after removing control characters
+
+
+def clean_text(value: str) -> str:
+    """The text without NUL and other control characters (kept: tab, new line) or lone surrogates."""
+    if not value:
+        return value
+    value = _CONTROL.sub("", value)
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def clean_json(value: Any) -> Any:
+    """``clean_text`` over every string (keys too) of a JSON value."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, Mapping):
+        return {clean_text(str(k)): clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_json(v) for v in value]
+    return value
+
+
+_STRING_FIELDS = ("external_id", "text", "url", "author_name", "author_id", "author_url", "reply_to")
+# What ``json.dumps`` (ASCII) writes for the characters ``clean_text`` removes or replaces.
+_JSON_CONTROL = re.compile(r"\\u00(?:0[0-8bcef]|1[0-9a-f]|7f|[89][0-9a-f])|\\[bf]|\\ud[89a-f]|\x7f")
+
+
+def _json_dirty(value: Any) -> bool:
+    if not value:
+        return False
+    try:
+        return bool(_JSON_CONTROL.search(json.dumps(value)))
+    except (TypeError, ValueError):
+        return True
+
+
+def _cleaned(item: IncomingMessage) -> tuple[IncomingMessage, bool]:
+    """The item without control characters, and whether anything was removed. Most items are
+    clean: they are checked with one regular expression per field and returned as they are."""
+    dirty_fields = [n for n in _STRING_FIELDS if _CONTROL.search(str(getattr(item, n) or ""))]
+    dirty_attachments = any(_CONTROL.search(f"{a.kind}{a.url}{a.title}{a.external_id}") for a in item.attachments)
+    dirty_json = _json_dirty(item.raw) or _json_dirty(item.context)
+    if (
+        not dirty_fields
+        and not dirty_attachments
+        and not dirty_json
+        and not any(_SURROGATE.search(str(getattr(item, n) or "")) for n in ("text", "author_name"))
+    ):
+        return item, False
+    fields: dict[str, Any] = {n: clean_text(str(getattr(item, n) or "")) for n in _STRING_FIELDS}
+    attachments = tuple(
+        Attachment(clean_text(a.kind), clean_text(a.url), clean_text(a.title), clean_text(a.external_id))
+        for a in item.attachments
+    )
+    cleaned = replace(
+        item,
+        **fields,
+        attachments=attachments,
+        raw=clean_json(dict(item.raw or {})),
+        context=clean_json(dict(item.context or {})),
+    )
+    return cleaned, True
 
 
 def validate_incoming(item: IncomingMessage) -> str | None:
     """Why an incoming message cannot be stored (Russian), or None when it can."""
     if not item.external_id or not str(item.external_id).strip():
         return "нет идентификатора сообщения"
-    if len(str(item.external_id)) > 255:
-        return "идентификатор длиннее 255 символов"
+    if item.change not in CHANGES:
+        return f"неизвестный вид изменения «{item.change}»"
+    if item.network not in NETWORKS and item.network not in PASSTHROUGH_NETWORKS:
+        return f"неизвестная сеть «{str(item.network)[:40]}»"
+    for name, limit in ID_LIMITS.items():
+        value = str(getattr(item, name) or "")
+        if len(value) > limit:
+            return f"поле {name} длиннее {limit} символов ({len(value)}): сообщение не сохранено"
+    if len(item.text or "") > MAX_TEXT:
+        return f"текст длиннее {MAX_TEXT} символов ({len(item.text)}): сообщение не сохранено, чтобы не обрезать его"
+    if item.change == "deleted":
+        return None
     if not (item.text or "").strip() and not item.attachments:
         return "пустое сообщение"
-    if item.published_at is not None and item.published_at.tzinfo is None:
-        return "время публикации без часового пояса"
+    for when in (item.published_at, item.changed_at):
+        if when is not None and when.tzinfo is None:
+            return "время публикации без часового пояса"
     return None
 
 
@@ -49,81 +143,288 @@ def _attachments(item: IncomingMessage) -> list[dict[str, Any]]:
 
 
 def _row(source: Source, item: IncomingMessage, now: dt.datetime) -> Message:
+    raw = dict(item.raw) if item.raw else {}
+    author_name = item.author_name or ""
+    if len(author_name) > NAME_LIMIT:
+        raw["_otklik_author_name"] = author_name
+        author_name = author_name[: NAME_LIMIT - 1] + "…"
+    edited = item.change == "edited"
     return Message(
         administration_id=source.administration_id,
         source=source,
-        network=item.network if item.network not in ("file", "manual", "api") else source.network,
+        network=item.network if item.network not in PASSTHROUGH_NETWORKS else source.network,
         external_id=str(item.external_id).strip(),
-        url=(item.url or "")[:1000],
-        reply_to=(item.reply_to or "")[:255],
-        author_name=(item.author_name or "")[:255],
-        author_id=(item.author_id or "")[:128],
-        author_url=(item.author_url or "")[:1000],
-        text=(item.text or "")[:MAX_TEXT],
+        url=item.url or "",
+        reply_to=item.reply_to or "",
+        author_name=author_name,
+        author_id=item.author_id or "",
+        author_url=item.author_url or "",
+        text=item.text or "",
         attachments=_attachments(item),
         published_at=item.published_at,
         received_at=now,
-        raw=dict(item.raw) if item.raw else {},
+        raw=raw,
+        context=dict(item.context or {}),
+        edited_at=(item.changed_at or now) if edited else None,
     )
 
 
 def message_ingest_batch(
     *, source: Source, items: Sequence[IncomingMessage], now: dt.datetime | None = None
 ) -> IngestResult:
-    """Store the messages not seen before; report duplicates and invalid items; lose nothing good.
+    """Store the messages not seen before and apply edits, deletions and restorations of the ones
+    seen; report duplicates and invalid items; lose nothing good.
 
+    One bad item never blocks the batch: control characters are removed (PostgreSQL refuses NUL),
+    an item that still cannot be stored is refused with a reason (``errors``, logged) and the rest
+    are stored. A message seen again with another text is an edit (VK re-reads show edits too).
     Runs in one transaction: the caller saves its cursor only after this returns.
     """
     now = now or timezone.now()
     result = IngestResult()
-    valid: dict[str, IncomingMessage] = {}
-    for item in items:
+    new: dict[str, IncomingMessage] = {}
+    changes: list[IncomingMessage] = []
+    for original in items:
+        item, was_dirty = _cleaned(original)
+        result.cleaned += was_dirty
         problem = validate_incoming(item)
         if problem:
-            result.errors.append((str(item.external_id or ""), problem))
+            _refuse(result, source, str(item.external_id or ""), problem)
             continue
         key = str(item.external_id).strip()
-        if key in valid:
-            result.duplicates += 1
-            continue
-        valid[key] = item
-    if not valid:
+        if key != item.external_id:
+            item = replace(item, external_id=key)
+        if item.change == "":
+            if key in new:  # the same message twice in one batch: the first one counts
+                result.duplicates += 1
+                continue
+            new[key] = item
+        else:
+            changes.append(item)
+    if not new and not changes:
         return result
+    changed: list[tuple[int, str]] = []
     with transaction.atomic():
-        existing: set[str] = set()
-        keys = list(valid)
+        keys = list({*new, *(c.external_id for c in changes)})
+        # Seen before: only their ids and texts (a re-read of a wall is mostly duplicates); the rows
+        # that change are then loaded whole and locked.
+        seen: dict[str, tuple[int, str]] = {}
         for i in range(0, len(keys), 500):
-            existing.update(
-                Message.objects.filter(source=source, external_id__in=keys[i : i + 500]).values_list(
-                    "external_id", flat=True
-                )
-            )
-        result.duplicates += len(existing)
-        rows = [_row(source, item, now) for key, item in valid.items() if key not in existing]
-        try:
-            with transaction.atomic():
-                created = Message.objects.bulk_create(rows, batch_size=500)
-        except IntegrityError:
-            # A concurrent ingest of the same source got there first: fall back to one by one.
-            created = []
-            for row in rows:
-                try:
-                    with transaction.atomic():
-                        row.save()
-                    created.append(row)
-                except IntegrityError:
-                    result.duplicates += 1
+            for ext, pk, text in Message.objects.filter(source=source, external_id__in=keys[i : i + 500]).values_list(
+                "external_id", "pk", "text"
+            ):
+                seen[ext] = (pk, text)
+        touched = {c.external_id for c in changes if c.external_id in seen}
+        touched |= {k for k, item in new.items() if k in seen and (item.text or "") != seen[k][1]}
+        existing: dict[str, Message] = {}
+        if touched:
+            ids = [seen[k][0] for k in touched]
+            for i in range(0, len(ids), 500):
+                for message in Message.objects.select_for_update().filter(pk__in=ids[i : i + 500]):
+                    existing[message.external_id] = message
+        created = _insert_with_parents(
+            source,
+            [item for key, item in new.items() if key not in seen],
+            {k: v[0] for k, v in seen.items()},
+            now,
+            result,
+        )
         result.created = [m.pk for m in created if m.pk is not None]
+        for key, item in new.items():
+            if key not in seen:
+                continue
+            if key not in existing:
+                result.duplicates += 1  # the same text again
+            elif _apply_edit(existing[key], item, now, quiet=True):
+                result.edited.append(existing[key].pk)
+                changed.append((existing[key].pk, "edited"))
+            else:
+                result.duplicates += 1
+        rows = {m.external_id: m for m in created}
+        rows.update(existing)
+        for item in changes:
+            kind = _apply_change(source, rows, item, now, result)
+            if kind:
+                changed.append((rows[item.external_id].pk, kind))
         if result.created:
             ids = list(result.created)
-            transaction.on_commit(lambda: _after_ingest(ids))
+            transaction.on_commit(lambda: dispatch_task(TRIAGE_TASK, ids))
+        in_cases = {m.pk for m in rows.values() if m.case_id}
+        notify = [(pk, kind) for pk, kind in changed if pk in in_cases]
+        if notify:
+            transaction.on_commit(lambda: _notify_changes(notify))
     return result
 
 
-def _after_ingest(message_ids: list[int]) -> None:
-    from otklik.inbox.tasks import messages_ingested
+def _notify_changes(changes: list[tuple[int, str]]) -> None:
+    for pk, kind in changes:
+        dispatch_task(CHANGED_TASK, pk, kind)
 
-    messages_ingested.delay(message_ids)
+
+def _refuse(result: IngestResult, source: Source, external_id: str, reason: str) -> None:
+    log.warning("source %s: refused item %r: %s", source.pk, external_id[:80], reason)
+    result.errors.append((external_id[:255], reason))
+
+
+def _insert(
+    source: Source,
+    items: list[IncomingMessage],
+    now: dt.datetime,
+    result: IngestResult,
+    parents: Mapping[str, int] | None = None,
+) -> list[Message]:
+    """Insert new rows in one statement; if the database refuses it, row by row, so one row it
+    will not take (or a concurrent ingest that got there first) costs only that row."""
+    rows = [_row(source, item, now) for item in items]
+    for row in rows:
+        if parents and row.reply_to:
+            row.parent_id = parents.get(row.reply_to)
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            return Message.objects.bulk_create(rows, batch_size=500)
+    except DatabaseError:
+        pass
+    created: list[Message] = []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                row.save()
+            created.append(row)
+        except IntegrityError:
+            result.duplicates += 1
+        except DatabaseError as exc:
+            row.pk = None
+            _refuse(result, source, row.external_id, f"база данных не приняла сообщение: {exc}"[:500])
+    return created
+
+
+def _revise(message: Message, kind: str, item: IncomingMessage, now: dt.datetime, **old: Any) -> None:
+    number = message.revision_count + 1
+    MessageRevision.objects.create(
+        message=message,
+        number=number,
+        kind=kind,
+        changed_at=item.changed_at or now,
+        recorded_at=now,
+        raw=old.pop("raw", None) or dict(item.raw or {}),
+        **old,
+    )
+    message.revision_count = number
+
+
+def _apply_edit(message: Message, item: IncomingMessage, now: dt.datetime, *, quiet: bool = False) -> bool:
+    """A new version of a stored message: the replaced text is kept as a revision. ``quiet``: a
+    plain re-read, an edit only when the text or the attachments differ."""
+    attachments = _attachments(item)
+    if (item.text or "") == message.text and (attachments == message.attachments or quiet):
+        return False
+    _revise(
+        message,
+        MessageRevision.Kind.EDITED,
+        item,
+        now,
+        text=message.text,
+        attachments=message.attachments,
+        raw=message.raw,
+    )
+    message.text = item.text or ""
+    message.attachments = attachments
+    message.raw = dict(item.raw or {})
+    message.edited_at = item.changed_at or now
+    fields = ["text", "attachments", "raw", "edited_at", "revision_count"]
+    if item.context and not message.context:
+        message.context = dict(item.context)
+        fields.append("context")
+    message.save(update_fields=fields)
+    return True
+
+
+def _apply_change(
+    source: Source, rows: dict[str, Message], item: IncomingMessage, now: dt.datetime, result: IngestResult
+) -> str:
+    """Apply one edit, deletion or restoration; the kind applied, or "" when nothing changed."""
+    message = rows.get(item.external_id)
+    if message is None:
+        if item.change == "deleted":
+            result.duplicates += 1  # a message we never stored: nothing to mark
+            return ""
+        created = _insert(source, [item], now, result)  # an edit or restoration of a message we missed
+        if created:
+            rows[item.external_id] = created[0]
+            result.created.append(created[0].pk)
+        return ""
+    if item.change == "edited":
+        if message.deleted_at is not None or not _apply_edit(message, item, now):
+            result.duplicates += 1
+            return ""
+        result.edited.append(message.pk)
+        return "edited"
+    if item.change == "deleted":
+        if message.deleted_at is not None:
+            result.duplicates += 1
+            return ""
+        _revise(message, MessageRevision.Kind.DELETED, item, now, text="", attachments=[])
+        message.deleted_at = item.changed_at or now
+        message.save(update_fields=["deleted_at", "revision_count"])
+        result.deleted.append(message.pk)
+        return "deleted"
+    if message.deleted_at is None:  # restored, but we never saw it deleted
+        result.duplicates += 1
+        return ""
+    _revise(message, MessageRevision.Kind.RESTORED, item, now, text="", attachments=[])
+    message.deleted_at = None
+    message.save(update_fields=["deleted_at", "revision_count"])
+    if (item.text or "") and item.text != message.text:
+        _apply_edit(message, item, now)
+    result.restored.append(message.pk)
+    return "restored"
+
+
+def _insert_with_parents(
+    source: Source,
+    items: list[IncomingMessage],
+    existing: Mapping[str, int],
+    now: dt.datetime,
+    result: IngestResult,
+) -> list[Message]:
+    """Insert new messages pointing each reply at its stored parent in the same source (a thread's
+    root comment): parents already stored are looked up once; a parent in the same batch is
+    inserted first (level by level), so no row is updated after its insert."""
+    wanted = {i.reply_to for i in items if i.reply_to} - {i.external_id for i in items}
+    parents: dict[str, int] = dict(existing)
+    missing = [k for k in wanted if k not in parents]
+    for i in range(0, len(missing), 500):
+        parents.update(
+            Message.objects.filter(source=source, external_id__in=missing[i : i + 500]).values_list("external_id", "pk")
+        )
+    created: list[Message] = []
+    pending = list(items)
+    while pending:
+        waiting = {i.external_id for i in pending}
+        level = [i for i in pending if i.reply_to not in waiting or i.reply_to == i.external_id] or pending
+        done = _insert(source, level, now, result, parents)
+        created.extend(done)
+        parents.update({m.external_id: m.pk for m in done if m.pk is not None})
+        chosen = {i.external_id for i in level}
+        pending = [i for i in pending if i.external_id not in chosen]
+    return created
+
+
+def dispatch_task(name: str, *args: Any) -> None:
+    """Run a Celery task by its registered name: the inbox does not import triage or the cases
+    (``sources`` import the inbox, and sources must not know about cases)."""
+    from celery import current_app
+
+    task = current_app.tasks.get(name)
+    if task is None and current_app.conf.task_always_eager:
+        current_app.loader.import_default_modules()  # eager (tests, demo): run it here
+        task = current_app.tasks.get(name)
+    if task is None:
+        current_app.send_task(name, args=list(args))  # a worker knows the task by its name
+    else:
+        task.delay(*args)
 
 
 def source_for(administration: Administration, kind: str, network: str = "other", name: str = "") -> Source:

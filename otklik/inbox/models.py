@@ -6,11 +6,13 @@ Messages are never deleted (П.20); the curator's decision is recorded on the ca
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from otklik.core.models import Undeletable
+from otklik.core.models import Undeletable, UndeletableQuerySet
 from otklik.domain.networks import NETWORK_CHOICES
 from otklik.organization.models import Administration
 
@@ -22,6 +24,7 @@ class Source(models.Model):
         VK = "vk", _("ВКонтакте (сообщества, поиск)")
         VK_CALLBACK = "vk_callback", _("ВКонтакте (Callback API)")
         TELEGRAM = "telegram", _("Telegram (бот)")
+        MAX = "max", _("MAX (бот)")
         OK = "ok", _("Одноклассники")
         FEED = "feed", _("Лента RSS/Atom")
         FILE = "file", _("Импорт файлов")
@@ -49,6 +52,9 @@ class Source(models.Model):
     last_success_at = models.DateTimeField(_("последний успешный опрос"), null=True, blank=True, editable=False)
     last_error = models.TextField(_("последняя ошибка"), blank=True, editable=False)
     failure_count = models.PositiveIntegerField(_("ошибок подряд"), default=0, editable=False)
+    # What a person must know although polling works: a gap longer than the network keeps updates,
+    # polling and a webhook on one bot, a bot that cannot read the group. Set by the poller/check.
+    warning = models.TextField(_("предупреждение"), blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -74,6 +80,12 @@ class Message(Undeletable):
     external_id = models.CharField(_("идентификатор в сети"), max_length=255)
     url = models.URLField(_("ссылка"), max_length=1000, blank=True)
     reply_to = models.CharField(_("ответ на"), max_length=255, blank=True)
+    # The stored message this one answers (a thread's root comment), when it is in the same source;
+    # ``context`` keeps what the network showed of the parent (a post, a channel post) either way.
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies", verbose_name=_("ответ на")
+    )
+    context = models.JSONField(_("контекст"), default=dict, blank=True)
     author_name = models.CharField(_("автор"), max_length=255, blank=True)
     author_id = models.CharField(_("идентификатор автора"), max_length=128, blank=True)
     author_url = models.URLField(_("страница автора"), max_length=1000, blank=True)
@@ -85,6 +97,10 @@ class Message(Undeletable):
     status = models.CharField(_("состояние"), max_length=16, choices=Status.choices, default=Status.NEW)
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="messages")
     triage = models.JSONField(_("подсказки разбора"), default=dict, blank=True)
+    # Edits and deletions in the network (the history is in ``MessageRevision``).
+    edited_at = models.DateTimeField(_("изменено в сети"), null=True, blank=True)
+    revision_count = models.PositiveIntegerField(_("изменений"), default=0)
+    deleted_at = models.DateTimeField(_("удалено в сети"), null=True, blank=True)
     dismissed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -102,3 +118,40 @@ class Message(Undeletable):
 
     def __str__(self) -> str:
         return f"{self.get_network_display()}: {self.text[:60]}"
+
+
+class MessageRevision(models.Model):
+    """One change of a message in the network (П.20: the history is kept, never rewritten).
+
+    ``kind`` ``edited`` keeps the text and attachments the edit replaced (the message row holds the
+    current version); ``deleted`` and ``restored`` record when the author or a moderator removed
+    the message or brought it back. Numbered per message from 1.
+    """
+
+    class Kind(models.TextChoices):
+        EDITED = "edited", _("изменено")
+        DELETED = "deleted", _("удалено")
+        RESTORED = "restored", _("восстановлено")
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField(_("номер"))
+    kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices)
+    text = models.TextField(_("прежний текст"), blank=True)
+    attachments = models.JSONField(_("прежние вложения"), default=list, blank=True)
+    changed_at = models.DateTimeField(_("изменено в сети"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("записано"))
+    raw = models.JSONField(default=dict, blank=True)
+
+    objects = UndeletableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("изменение сообщения")
+        verbose_name_plural = _("изменения сообщений")
+        constraints = [models.UniqueConstraint(fields=["message", "number"], name="message_revision_number")]
+        ordering = ["message", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} #{self.number} {self.kind}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Records of this kind are kept for accountability (П.20) and cannot be deleted.")

@@ -5,8 +5,9 @@ A connector is an adapter (ARCHITECTURE.md, "Connectors are adapters"):
 - ``fetch(cursor) -> (messages, new_cursor)``: the cursor is a JSON-serialisable dict; the caller
   persists the new cursor only AFTER the messages are committed, so a crash re-fetches (ingestion
   is idempotent on external_id) and nothing is lost;
-- ``check()``: credentials and reachability; raises ``ConfigurationError`` or
-  ``TransientSourceError``;
+- ``check() -> CheckReport``: credentials and reachability; says what it found (the community's
+  name, the bot's username, whether it reads every group message, its admin status) and what a
+  person should know; raises ``ConfigurationError`` or ``TransientSourceError``;
 - ``publish(req) -> PublishResult`` for networks that allow it; otherwise ``CannotPublish``.
 
 Items the parser cannot understand are skipped one by one; their reasons are kept in
@@ -22,13 +23,13 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import httpx
 
 from otklik.domain.messages import IncomingMessage, PublishRequest, PublishResult
-from otklik.sources.errors import CannotPublish, RateLimited, TransientSourceError
+from otklik.sources.errors import CannotPublish, ConfigurationError, RateLimited, TransientSourceError
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,19 @@ DEFAULT_TIMEOUT = 15.0
 USER_AGENT = "Otklik/0.1 (+municipal feedback)"
 
 
+@dataclass
+class CheckReport:
+    """What «Проверить» found: shown before the settings are saved.
+
+    ``found``: what the network said (names, usernames, rights); ``warnings``: it works, but a
+    person should act (privacy mode, not an admin, a webhook next to polling); ``config_updates``:
+    settings the check resolved (a VK short name -> its id) to save with the source."""
+
+    found: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    config_updates: dict[str, Any] = field(default_factory=dict)
+
+
 @runtime_checkable
 class Connector(Protocol):
     network: str
@@ -46,7 +60,7 @@ class Connector(Protocol):
 
     def fetch(self, cursor: dict) -> tuple[list[IncomingMessage], dict]: ...
 
-    def check(self) -> None: ...
+    def check(self) -> CheckReport: ...
 
 
 @runtime_checkable
@@ -133,7 +147,7 @@ class HttpApi:
         self.http.close()
 
     # The connector contract; each network's client overrides what its network supports.
-    def check(self) -> None:
+    def check(self) -> CheckReport:
         raise NotImplementedError
 
     def fetch(self, cursor: dict) -> tuple[list[IncomingMessage], dict]:
@@ -159,6 +173,24 @@ class HttpApi:
                 code=response.status_code,
             )
         return response
+
+    def api_json(self, response: httpx.Response, method: str, api: str, looks_like: Callable[[Any], bool]) -> Any:
+        """The JSON body of the network's own answer. A body that is not JSON, or JSON of another
+        shape (a proxy's page, another service), means the address is not that API: a
+        ``ConfigurationError`` that names the address — never «ошибка 0». A JSON body cut short is
+        transient."""
+        where = f"адрес API «{self.base_url}» ответил на {method} не как {api} (HTTP {response.status_code}"
+        try:
+            body = response.json()
+        except ValueError as exc:
+            if "json" in response.headers.get("content-type", ""):
+                raise TransientSourceError(f"{method}: ответ не JSON (оборван)", source=self.network) from exc
+            raise ConfigurationError(
+                f"{where}, ответ не JSON): проверьте адрес API", source=self.network, code=response.status_code
+            ) from exc
+        if not looks_like(body):
+            raise ConfigurationError(f"{where}): проверьте адрес API", source=self.network, code=response.status_code)
+        return body
 
     def with_retries(self, fn: Callable[[], T], what: str, *, retry_transient: bool = True) -> T:
         return call_with_retries(fn, policy=self.retry, sleep=self.sleep, what=what, retry_transient=retry_transient)

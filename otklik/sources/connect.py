@@ -19,6 +19,7 @@ _KIND_NETWORK = {
     Source.Kind.VK: "vk",
     Source.Kind.VK_CALLBACK: "vk",
     Source.Kind.TELEGRAM: "telegram",
+    Source.Kind.MAX: "max",
     Source.Kind.OK: "ok",
     Source.Kind.FEED: "feed",
 }
@@ -27,6 +28,7 @@ _DEFAULT_BASE = {
     "vk": "OTKLIK_VK_API_URL",
     "telegram": "OTKLIK_TELEGRAM_API_URL",
     "ok": "OTKLIK_OK_API_URL",
+    "max": "OTKLIK_MAX_API_URL",
 }
 
 
@@ -37,9 +39,10 @@ def source_network(source: Source) -> str:
     return network
 
 
-def connector_for_source(source: Source, **kwargs: Any) -> HttpApi:
+def connector_for_source(source: Source, *, overrides: dict[str, Any] | None = None, **kwargs: Any) -> HttpApi:
+    """``overrides`` replace settings for this connector only (the bot poller reads every chat)."""
     network = source_network(source)
-    config: dict[str, Any] = dict(source.config or {})
+    config: dict[str, Any] = {**(source.config or {}), **(overrides or {})}
     if source.token:
         config.setdefault("token" if network != "ok" else "access_token", source.token)
     base_url = source.base_url or getattr(settings, _DEFAULT_BASE.get(network, ""), None) or None

@@ -5,10 +5,13 @@ connector at a fake server (tests, demo) or a proxy; ``http`` is a shared ``http
 Settings per network (unknown keys are ignored, missing required ones give
 ``ConfigurationError`` naming the source):
 
-- ``vk``: ``token``, ``group_ids`` (list of community ids), ``keywords`` (newsfeed.search),
-  ``posts_depth``, ``publish_as_group``, ``include_own_posts``;
+- ``vk``: ``token``, ``group_ids`` (communities: ids, short names or links), ``keywords``
+  (newsfeed.search), ``window_days`` (30), ``recheck_minutes`` (60), ``recheck_per_poll`` (10),
+  ``publish_as_group``, ``include_own_posts``;
 - ``telegram``: ``token``, ``chat_ids`` (empty: every chat the bot is in), ``poll_timeout``,
   ``include_channel_posts``;
+- ``max``: ``token``, ``chat_ids`` (group chats), ``channel_ids`` (channels whose post comments
+  are read), ``poll_timeout``, ``window_days`` (7), ``recheck_minutes`` (30);
 - ``ok``: ``application_key``, ``application_secret_key``, ``access_token``, ``group_ids``,
   ``publish_via_api``, ``bot_token``;
 - ``feed``: ``url``, ``keywords``, ``patterns``, ``places``.
@@ -26,7 +29,7 @@ import httpx
 from otklik.sources.base import HttpApi, RetryPolicy, SleepFn
 from otklik.sources.errors import ConfigurationError
 
-NETWORKS = ("vk", "telegram", "ok", "feed")
+NETWORKS = ("vk", "telegram", "max", "ok", "feed")
 
 
 def _list(value: Any) -> list:
@@ -59,9 +62,11 @@ def get_connector(
 
             return VkClient(
                 token=str(config.get("token") or ""),
-                group_ids=[int(g) for g in _list(config.get("group_ids"))],
+                group_ids=_list(config.get("group_ids")),
                 keywords=[str(k) for k in _list(config.get("keywords"))],
-                posts_depth=int(config.get("posts_depth") or 20),
+                window_days=int(config.get("window_days") or 30),
+                recheck_minutes=int(config.get("recheck_minutes") or 60),
+                recheck_per_poll=int(str(config.get("recheck_per_poll", 10))),
                 publish_as_group=bool(config.get("publish_as_group", True)),
                 include_own_posts=bool(config.get("include_own_posts", False)),
                 **common,
@@ -76,6 +81,20 @@ def get_connector(
                 chat_ids=[int(c) for c in _list(config.get("chat_ids"))],
                 poll_timeout=int(config.get("poll_timeout") or 0),
                 include_channel_posts=bool(config.get("include_channel_posts", False)),
+                **common,
+            )
+        if network == "max":
+            from otklik.sources.max.client import MaxClient
+
+            if config.get("poll_timeout"):
+                common["timeout"] = max(common["timeout"], float(config["poll_timeout"]) + 10)
+            return MaxClient(
+                token=str(config.get("token") or ""),
+                chat_ids=[int(c) for c in _list(config.get("chat_ids"))],
+                channel_ids=[int(c) for c in _list(config.get("channel_ids"))],
+                poll_timeout=int(config.get("poll_timeout") or 0),
+                window_days=int(config.get("window_days") or 7),
+                recheck_minutes=int(config.get("recheck_minutes") or 30),
                 **common,
             )
         if network == "ok":

@@ -1,5 +1,6 @@
 """Pages of the sources module (mounted at ``/sources/``): the administration's sources with their
-state, and the import of messages from a file. Curator and responsible official only."""
+state and warnings, their set-up (a typed form per network, «Проверить» before saving — only the
+administration's system administrator), and the import of messages from a file (curators)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from otklik.organization.services import Actor
 from otklik.sources import polling
 from otklik.sources.errors import SourceError
 from otklik.sources.files import detect_format
+from otklik.sources.forms import FORMS, SourceForm
 from otklik.sources.importing import ImportReport, guess_mapping, import_file, read_header
 from otklik.web.views.base import actor_view, administers, is_curator
 
@@ -75,6 +77,10 @@ def _file_source(actor: Actor) -> Source:
     return source_for(actor.administration, Source.Kind.FILE, network="other")
 
 
+def sets_up_sources(actor: Actor) -> bool:
+    return actor.is_admin
+
+
 @actor_view(administers)
 def source_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     sources = list(Source.objects.filter(administration=actor.administration).order_by("name"))
@@ -84,10 +90,68 @@ def source_list(request: HttpRequest, actor: Actor) -> HttpResponse:
             "polled": polling.is_polled(s),
             "checkable": s.kind in polling.POLLED_KINDS or (s.kind == Source.Kind.VK_CALLBACK and bool(s.token)),
             "failing": s.status == Source.Status.FAILING,
+            "editable": s.kind in FORMS,
+            "warnings": [w for w in (s.warning or "").splitlines() if w.strip()],
         }
         for s in sources
     ]
-    return render(request, "sources/list.html", {"rows": rows, "nav": "sources"})
+    kinds = [(kind, Source.Kind(kind).label) for kind in FORMS]
+    context = {"rows": rows, "nav": "sources", "kinds": kinds, "can_set_up": sets_up_sources(actor)}
+    return render(request, "sources/list.html", context)
+
+
+def _render_form(
+    request: HttpRequest, form: SourceForm, source: Source | None, kind: str, **extra: Any
+) -> HttpResponse:
+    context = {
+        "nav": "sources",
+        "form": form,
+        "source": source,
+        "kind": kind,
+        "kind_label": Source.Kind(kind).label,
+        **extra,
+    }
+    return render(request, "sources/edit.html", context, status=400 if form.errors else 200)
+
+
+def _set_up(request: HttpRequest, actor: Actor, kind: str, source: Source | None) -> HttpResponse:
+    """Create or change a source: validate the typed form, «Проверить» shows what the network says
+    (nothing is saved), «Сохранить» checks too and saves; a failing check is saved only on request."""
+    form_class = FORMS[kind]
+    if request.method != "POST":
+        initial = form_class.initial_for(source) if source else {}
+        return _render_form(request, form_class(initial=initial, source=source), source, kind)
+    form = form_class(request.POST, source=source)
+    if not form.is_valid():
+        return _render_form(request, form, source, kind)
+    draft = Source(administration=actor.administration) if source is None else Source.objects.get(pk=source.pk)
+    form.apply(draft)
+    report, error = polling.check_source_report(draft, save=False)
+    if request.POST.get("action") != "save" or (error and not request.POST.get("save_anyway")):
+        return _render_form(request, form, source, kind, report=report, check_error=error, checked=True)
+    if report is not None:
+        draft.config = {**draft.config, **report.config_updates}
+        draft.warning = "\n".join(report.warnings)
+    draft.status = Source.Status.FAILING if error else Source.Status.NEVER
+    draft.last_error = error or ""
+    draft.save()
+    messages.success(request, _("Источник «%(name)s» сохранён.") % {"name": draft.name})
+    return redirect("sources:list")
+
+
+@actor_view(sets_up_sources)
+def source_new(request: HttpRequest, actor: Actor, kind: str) -> HttpResponse:
+    if kind not in FORMS:
+        raise Http404(_("Нет такого вида источника."))
+    return _set_up(request, actor, kind, None)
+
+
+@actor_view(sets_up_sources)
+def source_edit(request: HttpRequest, actor: Actor, source_id: int) -> HttpResponse:
+    source = _own_source(actor, source_id)
+    if source.kind not in FORMS:
+        raise Http404(_("Этот источник не настраивается."))
+    return _set_up(request, actor, source.kind, source)
 
 
 def _own_source(actor: Actor, source_id: int) -> Source:
@@ -101,11 +165,14 @@ def _own_source(actor: Actor, source_id: int) -> Source:
 @actor_view(administers)
 def source_check(request: HttpRequest, actor: Actor, source_id: int) -> HttpResponse:
     source = _own_source(actor, source_id)
-    error = polling.check_source(source)
+    report, error = polling.check_source_report(source)
     if error:
         messages.error(request, _("«%(name)s»: %(error)s") % {"name": source.name, "error": error})
     else:
-        messages.success(request, _("«%(name)s»: доступ есть, настройки верны.") % {"name": source.name})
+        found = "; ".join(report.found) if report is not None else ""
+        messages.success(request, _("«%(name)s»: доступ есть. %(found)s") % {"name": source.name, "found": found})
+        for warning in report.warnings if report is not None else []:
+            messages.warning(request, warning)
     return redirect("sources:list")
 
 

@@ -50,6 +50,7 @@ TITLES = [
     gettext_noop("ВКонтакте"),
     gettext_noop("Одноклассники"),
     gettext_noop("Telegram"),
+    gettext_noop("MAX"),
     gettext_noop("Блоги и микроблоги"),
     gettext_noop("Видеохостинги"),
     gettext_noop("Интернет-форумы"),

@@ -6,6 +6,8 @@
    ``IncomingMessage`` objects (wall.get + wall.getComments with threads).
 3. VK to committed rows: the same wall polled through ``otklik.sources.polling.poll_source``
    into a temporary SQLite database (fetch + ``message_ingest_batch`` + cursor save).
+5. VK API calls per poll of a 200-post wall with nothing new: right after a poll (only the
+   ``wall.get`` pages) and when re-reads are due (plus at most ``recheck_per_poll`` posts).
 2. File import: a 100 000-row CSV streamed through ``read_messages``: rows per second and peak
    Python memory (tracemalloc) — the reader must not grow with the file.
 4. The same file through ``otklik.sources.importing.import_file`` into the database (batches of
@@ -45,13 +47,13 @@ def bench_vk(posts: int, comments: int) -> None:
                     fake.add_comment(1, post.id, "Ответ в ветке", from_id=5, thread_root=root.id)
         connector = get_connector(
             "vk",
-            {"token": "t", "group_ids": [1], "posts_depth": 100},
+            {"token": "t", "group_ids": [1]},
             base_url=fake.url + "/method",
         )
         started = time.perf_counter()
         total = 0
         cursor: dict = {}
-        # posts_depth caps one run at the 100 newest posts: a run per 100 posts, as beat would.
+        # Every post of the 30-day window is read in one run (no "newest 20" cap any more).
         messages, cursor = connector.fetch(cursor)
         total += len(messages)
         elapsed = time.perf_counter() - started
@@ -142,9 +144,7 @@ def bench_vk_rows(posts: int, comments: int) -> None:
 
     with FakeVk(token="t") as fake:
         _wall(fake, 2, posts, comments)
-        source = make_source(
-            "vk", network="vk", token="t", base_url=fake.url + "/method", config={"group_ids": [2], "posts_depth": 100}
-        )
+        source = make_source("vk", network="vk", token="t", base_url=fake.url + "/method", config={"group_ids": [2]})
         started = time.perf_counter()
         result = poll_source(source)
         elapsed = time.perf_counter() - started
@@ -156,6 +156,27 @@ def bench_vk_rows(posts: int, comments: int) -> None:
     print(
         f"VK poll to committed rows: {rows} rows in {elapsed:.2f} s = {rows / elapsed:,.0f} msg/s "
         f"(fetch + ingest + cursor); a second poll (nothing new: {again.created}) {elapsed2:.2f} s"
+    )
+
+
+def bench_vk_calls(posts: int = 200) -> None:
+    with FakeVk(token="t") as fake:
+        _wall(fake, 3, posts, 2)
+        connector = get_connector("vk", {"token": "t", "group_ids": [3]}, base_url=fake.url + "/method")
+        clock = [time.time()]
+        connector.clock = lambda: clock[0]
+        _, cursor = connector.fetch({})
+        first = len(fake.calls)
+        clock[0] += 300
+        _, cursor = connector.fetch(cursor)
+        quiet = len(fake.calls) - first
+        clock[0] += 3601
+        before = len(fake.calls)
+        connector.fetch(cursor)
+        due = len(fake.calls) - before
+    print(
+        f"VK {posts}-post wall, nothing new: {quiet} API calls per poll ({first} on the first poll; "
+        f"{due} when the hourly re-reads are due, recheck_per_poll=10)"
     )
 
 
@@ -202,6 +223,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     args = parser.parse_args()
     bench_vk(args.posts, args.comments)
+    bench_vk_calls(200)
     bench_csv(args.rows)
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(tmp)

@@ -47,19 +47,10 @@ def main() -> None:
     from otklik.cases.models import Case
     from otklik.inbox.actions import source_for
     from otklik.inbox.models import Message, Source
-    from otklik.organization.models import Place
     from otklik.triage import services
-    from otklik.triage.engine import Gazetteer
-    from tests.conftest import make_org
+    from tests.bench.triage_setup import earlier_cases, organisation_with_places
 
-    org = make_org()
-    adm = org.adm
-    existing = {p.name for p in org.places.values()}
-    Place.objects.bulk_create(
-        Place(administration=adm, name=p.name, kind="street" if p.kind == "street" else "settlement")
-        for p in Gazetteer.default().places
-        if p.name not in existing
-    )
+    org, adm, places = organisation_with_places()
     rows = [
         json.loads(line)
         for name in ("eval.jsonl", "tune.jsonl")
@@ -69,37 +60,10 @@ def main() -> None:
     rng = random.Random(7)
     source = source_for(adm, Source.Kind.API, network="vk")
     now = dt.datetime(2026, 3, 2, 1, tzinfo=dt.UTC)
-    places = list(Place.objects.filter(administration=adm))
 
     t0 = time.perf_counter()
-    cases = Case.objects.bulk_create(
-        Case(
-            administration=adm,
-            number=i + 1,
-            network="vk",
-            summary="",
-            place=rng.choice(places),
-            detected_at=now - dt.timedelta(days=400) + dt.timedelta(minutes=i),
-            detected_by=org.users["curator"],
-        )
-        for i in range(n_cases)
-    )
-    Message.objects.bulk_create(
-        (
-            Message(
-                administration=adm,
-                source=source,
-                network="vk",
-                external_id=f"old-{i}",
-                text=rng.choice(texts),
-                author_id=f"a{rng.randrange(5000)}",
-                received_at=c.detected_at,
-                case=c,
-                status=Message.Status.IN_CASE,
-            )
-            for i, c in enumerate(cases)
-        ),
-        batch_size=500,
+    earlier_cases(
+        org, places, source, texts, rng, n=n_cases, first=now - dt.timedelta(days=400), step=dt.timedelta(minutes=1)
     )
     # As in a running installation: the earlier cases were last changed long ago.
     Case.objects.filter(administration=adm).update(updated_at=now - dt.timedelta(days=30))
@@ -154,7 +118,7 @@ def main() -> None:
     print(f"one-message batches (Callback API pace): {single * 1e3:.1f} ms each, {1 / single:,.0f} msg/s")
 
     for label, check in (
-        ("rubric/places digest + model stat", lambda: services._context(adm)),
+        ("rubric/places digest + model stat", lambda: services.context._context(adm)),
         ("repeat index sync", lambda: services.repeat_index_for(adm)),
     ):
         t0, c0 = time.perf_counter(), time.process_time()

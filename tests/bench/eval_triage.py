@@ -1,17 +1,29 @@
-"""Quality of the triage engine on the labelled evaluation set.
+"""Quality of triage on real public messages (``tests/triage_real``) and on the template smoke set.
 
-    .venv/bin/python tests/bench/eval_triage.py [tests/triage_eval/eval.jsonl] [--model]
+    .venv/bin/python tests/bench/eval_triage.py [--errors] [--smoke-only]
 
-``--model`` also trains the topic model on the TUNE set and evaluates rules+model. Never tune the
-rules on eval.jsonl: tune.jsonl is for that.
+Real sets (see ``tests/triage_real/build.py`` for where every item comes from):
+* topics: ``topics_eval.jsonl`` — citizens' messages to authorities, labelled by us; the rules
+  are tuned on ``topics_tune.jsonl`` (the Perm ЦУР's sub-topic names) and the template tune set.
+* learning: the learners are trained on the tune labels (ЦУР sub-topic names + template tune set)
+  and measured on the real messages; also cross-validated on the real toxic/neutral corpus.
+* П.19 screen: ``screen_eval.jsonl`` (toxic comments and their human neutral rewrites, a part of
+  the RUSSE-2022 corpus disjoint from ``screen_tune.jsonl``), plus the real and template
+  complaints as neutral text.
+* repeats: real paraphrases (each toxic comment and its neutral rewrite are the same message
+  said twice) among the other real messages, and the template set (same place, topic, day).
+Never tune on the eval files.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import sys
 import time
-from datetime import datetime
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,116 +32,285 @@ sys.path.insert(0, str(ROOT))
 
 from otklik.triage.engine import RepeatIndex, TopicModel, Triager  # noqa: E402
 
-EVAL = ROOT / "tests/triage_eval/eval.jsonl"
-TUNE = ROOT / "tests/triage_eval/tune.jsonl"
+REAL = ROOT / "tests/triage_real"
+SMOKE_EVAL = ROOT / "tests/triage_eval/eval.jsonl"
+SMOKE_TUNE = ROOT / "tests/triage_eval/tune.jsonl"
 LEVELS = ["low", "normal", "high", "critical"]
+# The template set predates the split of social protection and support measures.
+SMOKE_SAME = {"support": "social"}
+T0 = datetime(2025, 3, 3, 9, 0)
 
 
 def load(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def evaluate(rows: list[dict[str, Any]], triager: Triager) -> dict[str, float]:
-    top1 = top3 = n_topic = 0
-    tp_p = fp_p = fn_p = 0
-    fp_s = fn_s = n_ok = n_bad = 0
-    imp_exact = imp_near = n_imp = 0
+def per_class(gold: Sequence[str], pred: Sequence[str | None]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for c in sorted(set(gold)):
+        tp = sum(g == c and p == c for g, p in zip(gold, pred, strict=True))
+        fp = sum(g != c and p == c for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == c and p != c for g, p in zip(gold, pred, strict=True))
+        out[c] = {
+            "n": gold.count(c),
+            "precision": tp / (tp + fp) if tp + fp else 0.0,
+            "recall": tp / (tp + fn) if tp + fn else 0.0,
+        }
+    return out
+
+
+# --------------------------------------------------------------------------------------------- topics
+
+
+def topic_figures(rows: list[dict[str, Any]], triager: Triager, same: dict[str, str] | None = None) -> dict[str, Any]:
+    same = same or {}
+    results = triager.analyze_many([(r["text"], None, None, None) for r in rows])
+    gold = [r["topic"] for r in rows]
+    pred = [same.get(res.topic, res.topic) if res.topic else None for res in results]
+    first = [
+        same.get(res.topic_candidates[0].topic, res.topic_candidates[0].topic) if res.topic_candidates else None
+        for res in results
+    ]
+    covered = [i for i, p in enumerate(pred) if p is not None]
+    top3 = sum(
+        g in [same.get(c.topic, c.topic) for c in res.topic_candidates[:3]]
+        for g, res in zip(gold, results, strict=True)
+    )
+    curve = []
+    for th in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6):
+        keep = [i for i, res in enumerate(results) if res.topic_candidates and res.topic_candidates[0].score > th]
+        if keep:
+            curve.append((th, len(keep) / len(rows), sum(first[i] == gold[i] for i in keep) / len(keep)))
+    errors = [
+        f"{g} → {p or 'не определено'} ({res.topic_candidates[0].score if res.topic_candidates else 0}) | {r['text'][:90]}"
+        for r, g, p, res in zip(rows, gold, pred, results, strict=True)
+        if p != g
+    ]
+    return {
+        "n": len(rows),
+        "accuracy": sum(p == g for p, g in zip(pred, gold, strict=True)) / len(rows),
+        "accuracy_first_guess": sum(p == g for p, g in zip(first, gold, strict=True)) / len(rows),
+        "coverage": len(covered) / len(rows),
+        "accuracy_covered": sum(pred[i] == gold[i] for i in covered) / max(1, len(covered)),
+        "top3": top3 / len(rows),
+        "per_class": per_class(gold, pred),
+        "curve": curve,
+        "errors": errors,
+    }
+
+
+def learning_figures(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> dict[str, float]:
+    """Rules, plain TF-IDF + LR, the calibrated word+char model, and what retraining keeps."""
+    out: dict[str, float] = {}
+    rules = Triager.default()
+    out["rules"] = topic_figures(test, rules)["accuracy_first_guess"]
+    for kind in ("baseline", "calibrated"):
+        model = TopicModel.train(train, kind=kind)
+        out[kind] = _model_accuracy(model, test)
+    kept = TopicModel.train(train, kind="auto", rubric=rules.rubric)
+    out["kept"] = _model_accuracy(kept, test, rubric_triager=Triager.default(model=kept))
+    out["kept_kind"] = kept.kind  # type: ignore[assignment]
+    out["kept_rules_weight"] = kept.rules_weight
+    return out
+
+
+def _model_accuracy(model: TopicModel, test: list[dict[str, Any]], rubric_triager: Triager | None = None) -> float:
+    if rubric_triager is not None:
+        res = rubric_triager.analyze_many([(r["text"], None, None, None) for r in test])
+        return sum(
+            (x.topic_candidates[0].topic if x.topic_candidates else None) == r["topic"]
+            for x, r in zip(res, test, strict=True)
+        ) / len(test)
+    probs = model.predict_proba_many([r["text"] for r in test])
+    return sum(max(p, key=lambda k: p[k]) == r["topic"] for p, r in zip(probs, test, strict=True)) / len(test)
+
+
+def cv_toxicity(rows: list[dict[str, Any]], folds: int = 5) -> dict[str, float]:
+    """Both learners on a real binary task (toxic vs its neutral rewrite), cross-validated.
+
+    A comment and its rewrite always fall in the same fold (else the rewrite in training, with
+    the other label, would be the nearest neighbour of the comment under test).
+    """
+    pairs: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        pairs[r["id"].split("-", 2)[2]].append(i)
+    keys = sorted(pairs)
+    random.Random(7).shuffle(keys)
+    out = {}
+    for kind in ("baseline", "calibrated"):
+        right = 0
+        for f in range(folds):
+            held = [i for k in keys[f::folds] for i in pairs[k]]
+            held_set = set(held)
+            train = [
+                {"text": rows[i]["text"], "topic": "neutral" if rows[i]["processable"] else "toxic"}
+                for i in range(len(rows))
+                if i not in held_set
+            ]
+            model = TopicModel.train(train, kind=kind)
+            probs = model.predict_proba_many([rows[i]["text"] for i in held])
+            right += sum(
+                max(p, key=lambda k: p[k]) == ("neutral" if rows[i]["processable"] else "toxic")
+                for p, i in zip(probs, held, strict=True)
+            )
+        out[kind] = right / len(rows)
+    return out
+
+
+# --------------------------------------------------------------------------------------------- screen
+
+
+def screen_figures(rows: list[dict[str, Any]], triager: Triager) -> dict[str, Any]:
+    toxic = [r for r in rows if not r["processable"]]
+    neutral = [r for r in rows if r["processable"]]
+    missed = [r for r in toxic if triager.screen.check(r["text"]).processable]
+    alarms = [(r, triager.screen.check(r["text"])) for r in neutral]
+    alarms = [(r, s) for r, s in alarms if not s.processable]
+    grounds: Counter[str] = Counter()
+    for r in toxic:
+        grounds.update(triager.screen.check(r["text"]).grounds)
+    return {
+        "toxic": len(toxic),
+        "neutral": len(neutral),
+        "recall": 1 - len(missed) / max(1, len(toxic)),
+        "false_alarm_rate": len(alarms) / max(1, len(neutral)),
+        "grounds": dict(grounds),
+        "errors": [f"miss | {r['text'][:100]}" for r in missed]
+        + [f"alarm {s.reasons} | {r['text'][:90]}" for r, s in alarms],
+    }
+
+
+def complaint_alarms(triager: Triager, rows: list[dict[str, Any]]) -> tuple[int, int, list[str]]:
+    ok = [r for r in rows if r.get("processable", True)]
+    bad = [(r, triager.screen.check(r["text"])) for r in ok]
+    bad = [(r, s) for r, s in bad if not s.processable]
+    return len(bad), len(ok), [f"alarm {s.reasons} | {r['text'][:90]}" for r, s in bad]
+
+
+# --------------------------------------------------------------------------------------------- repeats
+
+
+def repeat_figures_paraphrases(pairs: list[tuple[str, str]], distractors: list[str]) -> dict[str, float]:
+    """Index every neutral rewrite (and the distractors); each toxic original should find its own."""
     index = RepeatIndex()
-    rep_tp = rep_fp = rep_fn = 0
-    errors: list[str] = []
-    by_id: dict[str, dict[str, Any]] = {}
+    rng = random.Random(3)
+    for n, (_, neutral) in enumerate(pairs):
+        index.add(("pair", n), neutral, None, None, T0 + timedelta(minutes=rng.randrange(600)))
+    for n, text in enumerate(distractors):
+        index.add(("other", n), text, None, None, T0 + timedelta(minutes=rng.randrange(600)))
+    tp = fp = fn = 0
+    for n, (toxic, _) in enumerate(pairs):
+        m = index.find(toxic, None, None, T0 + timedelta(days=1))
+        if m is not None and m.case_id == ("pair", n):
+            tp += 1
+        else:
+            fn += 1
+            fp += m is not None
+    return {"pairs": len(pairs), "recall": tp / max(1, tp + fn), "precision": tp / max(1, tp + fp)}
+
+
+def repeat_figures_smoke(rows: list[dict[str, Any]], triager: Triager) -> dict[str, float]:
+    index = RepeatIndex()
+    by_id = {r["id"]: r for r in rows}
+    tp = fp = fn = 0
     for r in rows:
-        by_id[r["id"]] = r
         at = datetime.fromisoformat(r["published_at"])
         res = triager.analyze(r["text"], author=r.get("author"), published_at=at)
-        if r.get("topic"):
-            n_topic += 1
-            cands = [c.topic for c in res.topic_candidates]
-            top1 += cands[0] == r["topic"]
-            top3 += r["topic"] in cands[:3]
-            if cands[0] != r["topic"]:
-                errors.append(f"topic {r['id']}: {r['topic']} → {cands[:3]} | {r['text'][:70]}")
-        pred = {p.name for p in res.places if p.kind != "ner"}
-        gold = set(r.get("places") or [])
-        tp_p += len(pred & gold)
-        fp_p += len(pred - gold)
-        fn_p += len(gold - pred)
-        if pred != gold:
-            errors.append(f"place {r['id']}: {sorted(gold)} → {sorted(pred)} | {r['text'][:70]}")
-        if r["processable"]:
-            n_ok += 1
-            if not res.screen.processable:
-                fp_s += 1
-                errors.append(f"screen FP {r['id']}: {res.screen.reasons} | {r['text'][:70]}")
+        places = sorted(p.name for p in res.places if p.kind != "ner")
+        m = index.find(r["text"], r.get("author"), places, at, lemmas=res.content_lemmas, topic=res.topic)
+        want = r.get("repeat_of")
+        if m is not None and m.case_id == want:
+            tp += 1
         else:
-            n_bad += 1
-            if res.screen.processable:
-                fn_s += 1
-                errors.append(f"screen FN {r['id']}: {r['text'][:90]}")
-        if r.get("importance"):
-            n_imp += 1
-            want, got = LEVELS.index(r["importance"]), LEVELS.index(res.importance.level)
-            imp_exact += want == got
-            imp_near += abs(want - got) <= 1
-            if want != got:
-                errors.append(
-                    f"importance {r['id']}: {r['importance']} → {res.importance.level}"
-                    f" {res.importance.reasons} | {r['text'][:60]}"
-                )
-        m = index.find(r["text"], r.get("author"), sorted(pred), at)
-        want_rep = r.get("repeat_of")
-        if m is not None and m.case_id == want_rep:
-            rep_tp += 1
-        else:
-            # Identical complaints from the set's own phrasings count as errors only when the
-            # suggested case is a different issue: another topic or another place.
             prior = by_id.get(m.case_id) if m is not None else None
             if prior is not None and (
                 prior.get("topic") != r.get("topic")
                 or (prior.get("places") and r.get("places") and prior["places"] != r["places"])
             ):
-                rep_fp += 1
-                errors.append(f"repeat FP {r['id']} → {m.case_id} {m.score} | {r['text'][:60]}")
-            if want_rep:
-                rep_fn += 1
-                errors.append(f"repeat FN {r['id']} (want {want_rep})")
-        index.add(r["id"], r["text"], r.get("author"), sorted(pred), at)
-    evaluate.errors = errors  # type: ignore[attr-defined]
+                fp += 1
+            if want:
+                fn += 1
+        index.add(r["id"], r["text"], r.get("author"), places, at, topic=res.topic, lemmas=res.content_lemmas)
+    return {"recall": tp / max(1, tp + fn), "precision": tp / max(1, tp + fp)}
+
+
+# --------------------------------------------------------------------------------------------- smoke
+
+
+def smoke_figures(rows: list[dict[str, Any]], triager: Triager) -> dict[str, float]:
+    t = topic_figures([r for r in rows if r.get("topic")], triager, SMOKE_SAME)
+    tp_p = fp_p = fn_p = 0
+    imp_exact = n_imp = 0
+    for r in rows:
+        res = triager.analyze(r["text"], author=r.get("author"), published_at=datetime.fromisoformat(r["published_at"]))
+        pred = {p.name for p in res.places if p.kind != "ner"}
+        gold = set(r.get("places") or [])
+        tp_p += len(pred & gold)
+        fp_p += len(pred - gold)
+        fn_p += len(gold - pred)
+        if r.get("importance"):
+            n_imp += 1
+            imp_exact += r["importance"] == res.importance.level
+    s = screen_figures(rows, triager)
     return {
-        "messages": len(rows),
-        "topic_top1": top1 / n_topic,
-        "topic_top3": top3 / n_topic,
+        "topic_top1": t["accuracy_first_guess"],
+        "topic_top3": t["top3"],
         "place_precision": tp_p / max(1, tp_p + fp_p),
         "place_recall": tp_p / max(1, tp_p + fn_p),
-        "screen_false_positive_rate": fp_s / max(1, n_ok),
-        "screen_false_negative_rate": fn_s / max(1, n_bad),
-        "screen_processable": n_ok,
-        "screen_abusive": n_bad,
+        "screen_recall": s["recall"],
+        "screen_false_alarm_rate": s["false_alarm_rate"],
         "importance_exact": imp_exact / max(1, n_imp),
-        "importance_within_one": imp_near / max(1, n_imp),
-        "repeat_precision": rep_tp / max(1, rep_tp + rep_fp),
-        "repeat_recall": rep_tp / max(1, rep_tp + rep_fn),
+        **{f"repeat_{k}": v for k, v in repeat_figures_smoke(rows, triager).items()},
     }
 
 
+def _print(title: str, figures: dict[str, Any]) -> None:
+    print(title)
+    for k, v in figures.items():
+        if k in ("errors", "per_class", "curve"):
+            continue
+        print(f"  {k:28s} {v:.3f}" if isinstance(v, float) else f"  {k:28s} {v}")
+
+
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    path = Path(args[0]) if args else EVAL
-    rows = load(path)
     verbose = "--errors" in sys.argv
     t0 = time.perf_counter()
-    figures = evaluate(rows, Triager.default())
-    print(f"rules only ({path.name}, {time.perf_counter() - t0:.1f} s):")
-    for k, v in figures.items():
-        print(f"  {k:28s} {v:.3f}" if isinstance(v, float) else f"  {k:28s} {v}")
-    if verbose:
-        print("\n".join(evaluate.errors))  # type: ignore[attr-defined]
-    if "--model" in sys.argv:
-        model = TopicModel.train(r for r in load(TUNE) if r.get("topic"))
-        figures = evaluate(rows, Triager.default(model=model))
-        print("rules + model trained on tune.jsonl:")
-        for k in ("topic_top1", "topic_top3"):
-            print(f"  {k:28s} {figures[k]:.3f}")
+    triager = Triager.default()
+    if "--smoke-only" not in sys.argv:
+        topics = load(REAL / "topics_eval.jsonl")
+        f = topic_figures(topics, triager)
+        _print(f"real citizens' messages, rules only ({len(topics)} messages, 25-topic rubric):", f)
+        print("  per class (n, precision, recall):")
+        for c, v in f["per_class"].items():
+            print(f"    {c:16s} {v['n']:3d}  {v['precision']:.2f}  {v['recall']:.2f}")
+        print("  coverage against accuracy (threshold on the best score: coverage, accuracy):")
+        for th, cov, acc in f["curve"]:
+            print(f"    > {th:.1f}: {cov:.2f}  {acc:.3f}")
+        if verbose:
+            print("\n".join("    " + e for e in f["errors"]))
+        tune = load(REAL / "topics_tune.jsonl") + [r for r in load(SMOKE_TUNE) if r.get("topic")]
+        lf = learning_figures(tune, topics)
+        _print("learning (trained on the tune labels, measured on the real messages):", lf)
+        screen_real = load(REAL / "screen_eval.jsonl")
+        cv = cv_toxicity(screen_real)
+        _print("learners on a real binary task (toxic vs neutral rewrite, 5-fold CV):", cv)
+        s = screen_figures(screen_real, triager)
+        _print(f"П.19 screen on real comments ({s['toxic']} toxic, {s['neutral']} neutral rewrites):", s)
+        n_bad, n_ok, alarms = complaint_alarms(triager, topics + load(SMOKE_EVAL))
+        print(f"  false alarms on citizens' complaints: {n_bad} of {n_ok}")
+        if verbose:
+            print("\n".join("    " + e for e in s["errors"] + alarms))
+        pairs = []
+        for r in screen_real:
+            if not r["processable"]:
+                neutral = next(x for x in screen_real if x["id"] == r["id"].replace("-t-", "-n-"))
+                pairs.append((r["text"], neutral["text"]))
+        _print(
+            "repeats on real paraphrases (toxic original → its rewrite, among the real messages):",
+            repeat_figures_paraphrases(pairs, [r["text"] for r in topics]),
+        )
+    _print("template smoke set (tests/triage_eval/eval.jsonl):", smoke_figures(load(SMOKE_EVAL), triager))
+    print(f"({time.perf_counter() - t0:.1f} s)")
 
 
 if __name__ == "__main__":

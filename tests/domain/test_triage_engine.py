@@ -63,7 +63,12 @@ def test_rubric_from_records_defines_its_own_topics() -> None:
     rubric = Rubric.from_records([{"code": "bridges", "name": "Мосты", "keywords": "мост, переправа"}])
     res = Triager(rubric=rubric).analyze("Мост через реку разрушен")
     assert res.topic == "bridges"
-    assert Triager(rubric=rubric).analyze("Добрый день").topic == "other"
+    undetermined = Triager(rubric=rubric).analyze("Добрый день")
+    assert (undetermined.topic, undetermined.topic_name, undetermined.topic_confidence) == (
+        None,
+        "не определено",
+        "none",
+    )
 
 
 def test_heating_outage_is_critical_in_winter_with_many_affected(triager: Triager) -> None:
@@ -113,6 +118,7 @@ def test_thanks_are_low(triager: Triager) -> None:
         "вам не жить",
         "доберусь до вашей семьи",
         "Сожгу администрацию",
+        "он идиот",  # insults count whoever is insulted: the curator decides whether П.19 applies
     ],
 )
 def test_screen_catches_abuse_and_threats(triager: Triager, text: str) -> None:
@@ -140,7 +146,7 @@ def test_screen_catches_abuse_and_threats(triager: Triager, text: str) -> None:
         "выступление ансамбля",
         "потребление воды выросло",
         "дорога в ужасном состоянии",
-        "он идиот",  # a weak insult with no official addressed
+        "он вор",  # an accusation of nobody addressed is a report («вор украл дрова»)
     ],
 )
 def test_screen_lets_innocent_words_pass(triager: Triager, text: str) -> None:
@@ -193,8 +199,9 @@ def test_batch_writes_one_line_per_input_and_reports_bad_lines(triager: Triager)
     assert rows[1] == {"line": 2, "error": rows[1]["error"]}
     assert rows[2]["repeat_of"] == 1
     assert set(rows[0]) == {
-        "id", "topic", "topic_name", "topic_id", "topic_candidates", "places", "importance", "screen",
-        "repeat_of", "repeat_of_number", "repeat_reasons", "significant", "significance_reasons", "engine",
+        "id", "topic", "topic_name", "topic_id", "topic_confidence", "topic_confidence_name", "topic_candidates",
+        "departments", "places", "importance", "screen", "repeat_of", "repeat_of_number", "repeat_reasons",
+        "significant", "significance_reasons", "summary", "engine",
     }  # fmt: skip
     assert rows[2]["repeat_of_number"] is None and rows[2]["repeat_reasons"]
 
@@ -238,7 +245,7 @@ def test_topics_without_keywords_inherit_the_shipped_ones() -> None:
     assert rubric.topics["bridges"].keywords == {}
     res = Triager(rubric=rubric).analyze("Третий день нет воды")
     assert (res.topic, res.topic_name) == ("zhkh", "ЖКХ")
-    assert Triager(rubric=rubric).analyze("Добрый день").topic_name == "Прочее"
+    assert Triager(rubric=rubric).analyze("Добрый день").topic_name == "не определено"
 
 
 def test_repeat_index_forgets_and_replaces_cases() -> None:

@@ -1,35 +1,61 @@
-"""Quality floors on the labelled evaluation set: a regression below them fails.
+"""Quality floors on the real evaluation sets and the template smoke set: a regression fails.
 
-The floors sit slightly below the figures measured when the rules were frozen (docs/triage.md).
+The floors sit below the figures measured when the rules were frozen (docs/triage.md); the slow
+parts of ``tests/bench/eval_triage.py`` (learning, cross-validation) are left to the script.
 """
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from otklik.triage.engine import Triager
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _eval_module():  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def ev() -> Any:
     spec = importlib.util.spec_from_file_location("eval_triage", ROOT / "tests/bench/eval_triage.py")
     mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(mod)  # type: ignore[union-attr]
     return mod
 
 
-def test_quality_floors_on_eval_set() -> None:
-    ev = _eval_module()
-    rows = ev.load(ev.EVAL)
-    assert len(rows) >= 300
-    f = ev.evaluate(rows, Triager.default())
-    assert f["topic_top1"] >= 0.94
-    assert f["topic_top3"] >= 0.97
+@pytest.fixture(scope="module")
+def triager() -> Triager:
+    return Triager.default()
+
+
+def test_topics_of_real_messages_by_rules(ev: Any, triager: Triager) -> None:
+    rows = ev.load(ev.REAL / "topics_eval.jsonl")
+    assert len(rows) >= 40 and all(r["source"] for r in rows)
+    f = ev.topic_figures(rows, triager)
+    assert f["accuracy"] >= 0.85
+    assert f["coverage"] >= 0.95
+    assert f["top3"] >= 0.95
+
+
+def test_screen_on_real_toxic_comments_and_their_rewrites(ev: Any, triager: Triager) -> None:
+    rows = ev.load(ev.REAL / "screen_eval.jsonl")
+    assert len(rows) >= 400 and all(r["source"] for r in rows)
+    f = ev.screen_figures(rows, triager)
+    assert f["recall"] >= 0.93
+    assert f["false_alarm_rate"] <= 0.02
+    bad, ok, _ = ev.complaint_alarms(triager, ev.load(ev.REAL / "topics_eval.jsonl") + ev.load(ev.SMOKE_EVAL))
+    assert bad / ok <= 0.01
+
+
+def test_template_smoke_set(ev: Any, triager: Triager) -> None:
+    f = ev.smoke_figures(ev.load(ev.SMOKE_EVAL), triager)
+    assert f["topic_top1"] >= 0.9
+    assert f["topic_top3"] >= 0.96
     assert f["place_precision"] >= 0.97
     assert f["place_recall"] >= 0.96
-    assert f["screen_false_positive_rate"] <= 0.03
-    assert f["screen_false_negative_rate"] <= 0.06
-    assert f["importance_exact"] >= 0.86
+    assert f["screen_false_alarm_rate"] <= 0.02
+    assert f["screen_recall"] >= 0.93
+    assert f["importance_exact"] >= 0.8
     assert f["repeat_recall"] >= 0.9

@@ -257,3 +257,63 @@ def test_a_stale_telegram_send_goes_to_manual_not_resent(org, telegram, sleeps, 
 
     assert outcome.status == Publication.Status.MANUAL and "прервалась" in outcome.error
     assert telegram.count_calls("sendMessage") == 0
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 100
+MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100
+
+
+def _case_with_media(org, message: Message, text: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    curator, executor = org.actor("curator"), org.actor("roads")
+    case = actions.case_detect(message=message, actor=curator)
+    actions.case_route(case=case, actor=curator, targets=[RouteTarget(org.depts["roads"].pk)])
+    actions.case_accept(case=case, actor=executor)
+    photo = actions.case_attach_file(case=case, actor=executor, upload=SimpleUploadedFile("yama.jpg", JPEG))
+    video = actions.case_attach_file(case=case, actor=executor, upload=SimpleUploadedFile("remont.mp4", MP4))
+    actions.case_submit_draft(case=case, actor=executor, kind="answer", text=text, attachment_ids=[photo.pk, video.pk])
+    return case
+
+
+def test_approved_vk_answer_goes_out_once_with_its_photo_and_video(
+    org, vk, sleeps, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    message = polled(vk_source(org, vk), "wall-100001_1_c2")
+    case = _case_with_media(org, message, "Дорогу отремонтировали, фото и видео прилагаем.")
+    pub = approve(org, case, django_capture_on_commit_callbacks)
+    (comment,) = vk.created_comments()
+    assert pub.status == Publication.Status.PUBLISHED
+    assert [a["type"] for a in comment.attachments] == ["photo", "video"]
+    assert publish(pub.pk).status == Publication.Status.PUBLISHED and len(vk.created_comments()) == 1
+
+
+def test_approved_max_answer_goes_out_once_as_a_reply_with_its_media(
+    org, sleeps, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from otklik.sources.max.fake import FakeMax
+
+    settings.MEDIA_ROOT = tmp_path
+    with FakeMax(token="m") as mx:
+        mx.add_chat(-7001, "Чат жителей")
+        source = Source.objects.create(
+            administration=org.adm,
+            name="MAX",
+            kind=Source.Kind.MAX,
+            network="max",
+            token="m",
+            base_url=mx.url,
+            config={"chat_ids": [-7001]},
+        )
+        polling.poll_source(source)
+        asked = mx.post(-7001, "Когда починят дорогу?", user={"user_id": 601, "first_name": "Нина", "is_bot": False})
+        polling.poll_source(source)
+        message = Message.objects.get(source=source)
+        case = _case_with_media(org, message, "Дорогу починили.")
+        pub = approve(org, case, django_capture_on_commit_callbacks)
+        assert pub.status == Publication.Status.PUBLISHED and len(mx.sent) == 1
+        sent = mx.sent[0]
+        assert sent["link"]["message"]["mid"] == asked["body"]["mid"]
+        assert [a["type"] for a in sent["body"]["attachments"]] == ["image", "video"]
+        assert publish(pub.pk).status == Publication.Status.PUBLISHED and len(mx.sent) == 1

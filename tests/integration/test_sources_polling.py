@@ -127,12 +127,12 @@ def test_a_newer_poll_owns_the_cursor(source):
     assert source.cursor == {}
 
 
-def test_transient_failures_turn_the_source_failing_after_three(source):
+def test_a_transient_failure_turns_the_source_failing_at_once_and_counts(source):
     for n in range(1, 4):
         result = polling.poll_source(source, connector=PagedConnector(fail=TransientSourceError("сервер ответил 502")))
         source.refresh_from_db()
         assert not result.ok and source.failure_count == n
-        assert source.status == (Source.Status.FAILING if n == 3 else Source.Status.NEVER)
+        assert source.status == Source.Status.FAILING
     assert "502" in source.last_error
     polling.poll_source(source, connector=PagedConnector())
     source.refresh_from_db()

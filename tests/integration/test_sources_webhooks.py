@@ -140,3 +140,66 @@ def test_telegram_webhook_wrong_secret(tg_hook):
 def test_telegram_without_a_webhook_secret_takes_no_webhooks(org):
     source = Source.objects.create(administration=org.adm, name="Бот", kind="telegram", network="telegram", token="1:x")
     assert post_tg(source, UPDATE, "").status_code == 403
+
+
+def test_telegram_webhook_edit_is_a_revision_and_goes_to_the_source_of_its_chat(org, tg_hook):
+    sibling = Source.objects.create(
+        administration=org.adm,
+        name="Второй чат того же бота",
+        kind=Source.Kind.TELEGRAM,
+        network="telegram",
+        token="123:tg",
+        config={"webhook_secret": "tg-secret-2", "chat_ids": [-1001000000002]},
+    )
+    tg_hook.config = {"webhook_secret": "tg-secret-1", "chat_ids": [-1001000000099]}
+    tg_hook.save(update_fields=["config"])
+    post_tg(tg_hook, UPDATE, "tg-secret-1")
+    edited = {"update_id": 502, "edited_message": {**UPDATE["message"], "text": "Исправлено", "edit_date": 1733000100}}
+    post_tg(tg_hook, edited, "tg-secret-1")
+    assert not Message.objects.filter(source=tg_hook).exists()
+    message = Message.objects.get(source=sibling)
+    assert message.text == "Исправлено" and message.revisions.count() == 1
+
+
+@pytest.fixture
+def max_hook(org) -> Source:
+    return Source.objects.create(
+        administration=org.adm,
+        name="MAX бот",
+        kind=Source.Kind.MAX,
+        network="max",
+        token="m",
+        config={"webhook_secret": "max-secret", "chat_ids": [-7001]},
+    )
+
+
+def post_max(source: Source, payload: dict, secret: str):
+    return Client().post(
+        f"/hooks/max/{source.pk}/",
+        json.dumps(payload),
+        content_type="application/json",
+        headers={"X-Max-Bot-Api-Secret": secret},
+    )
+
+
+MAX_MESSAGE = {
+    "sender": {"user_id": 601, "first_name": "Нина", "last_name": "Бянкина", "is_bot": False},
+    "recipient": {"chat_id": -7001, "chat_type": "chat"},
+    "timestamp": 1733000000000,
+    "body": {"mid": "mid.1", "seq": 1, "text": "Не горит фонарь"},
+}
+
+
+def test_max_webhook_new_edit_and_removal(max_hook):
+    assert (
+        post_max(max_hook, {"update_type": "message_created", "timestamp": 1, "message": MAX_MESSAGE}, "x").status_code
+        == 403
+    )
+    post_max(max_hook, {"update_type": "message_created", "timestamp": 1, "message": MAX_MESSAGE}, "max-secret")
+    edited = {**MAX_MESSAGE, "body": {**MAX_MESSAGE["body"], "text": "Не горит фонарь у школы"}}
+    post_max(max_hook, {"update_type": "message_edited", "timestamp": 2, "message": edited}, "max-secret")
+    removed = {"update_type": "message_removed", "timestamp": 3, "message_id": "mid.1", "chat_id": -7001}
+    assert post_max(max_hook, removed, "max-secret").status_code == 200
+    message = Message.objects.get(source=max_hook)
+    assert message.text == "Не горит фонарь у школы" and message.deleted_at is not None
+    assert list(message.revisions.values_list("kind", flat=True)) == ["edited", "deleted"]

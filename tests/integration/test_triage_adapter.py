@@ -78,13 +78,21 @@ def test_ingestion_fills_triage_from_the_administrations_topics_and_places(org: 
         "score": hints["topic_candidates"][0]["score"],
         "words": hints["topic_candidates"][0]["words"],
     }
-    assert hints["places"] == [{"name": "Широкая", "kind": "settlement", "place_id": org.places["shirokaya"].pk}]
-    assert hints["screen"] == {"processable": True, "reasons": []}
+    assert hints["places"] == [
+        {
+            "name": "Широкая",
+            "kind": "settlement",
+            "kind_name": "населённый пункт",
+            "place_id": org.places["shirokaya"].pk,
+        }
+    ]
+    assert hints["screen"] == {"processable": True, "reasons": [], "grounds": [], "ground_names": []}
     assert hints["repeat_of"] is None and hints["repeat_of_number"] is None
     assert hints["engine"] == f"{ENGINE_VERSION}+rules"
     assert set(hints) == {
-        "topic", "topic_name", "topic_id", "topic_candidates", "places", "importance", "screen", "repeat_of",
-        "repeat_of_number", "repeat_reasons", "significant", "significance_reasons", "engine",
+        "topic", "topic_name", "topic_id", "topic_confidence", "topic_confidence_name", "topic_candidates",
+        "departments", "places", "importance", "screen", "repeat_of", "repeat_of_number", "repeat_reasons",
+        "significant", "significance_reasons", "summary", "engine",
     }  # fmt: skip
 
 
@@ -113,14 +121,22 @@ def test_an_abusive_message_is_flagged_not_processable_with_reasons(org: Any, in
 
 
 def test_one_bad_message_does_not_stop_the_batch(org: Any, ingest: Any, monkeypatch: Any) -> None:
-    real = services.Triager.analyze
+    from otklik.triage.engine import Triager
 
-    def flaky(self: Any, text: str, **kw: Any) -> Any:
+    real_many, real_one = Triager.analyze_many, Triager.analyze
+
+    def flaky_many(self: Any, items: Any) -> Any:
+        if any("СБОЙ" in text for text, *_ in items):
+            raise RuntimeError("сбой разбора")
+        return real_many(self, items)
+
+    def flaky_one(self: Any, text: str, **kw: Any) -> Any:
         if "СБОЙ" in text:
             raise RuntimeError("сбой разбора")
-        return real(self, text, **kw)
+        return real_one(self, text, **kw)
 
-    monkeypatch.setattr(services.Triager, "analyze", flaky)
+    monkeypatch.setattr(Triager, "analyze_many", flaky_many)
+    monkeypatch.setattr(Triager, "analyze", flaky_one)
     good, bad = ingest(org, "Нет света в Широкой", "СБОЙ в тексте")
     assert good.triage["topic"] == "zhkh"
     assert bad.triage["error"] == "RuntimeError: сбой разбора"
@@ -254,6 +270,9 @@ def test_retraining_writes_a_model_that_the_next_triage_uses(org: Any, other_org
     mine = results["gz"]
     assert mine["status"] == "saved", mine
     assert mine["model_accuracy"] > mine["rules_accuracy"] and mine["held_out"] == 8
+    # both learners were measured, and the kept one is the better of the two
+    learners = mine["learners"]["accuracy"]
+    assert {"baseline", "calibrated"} <= set(learners) and mine["learner"] in ("baseline", "calibrated")
     path = services.model_path(org.adm)
     assert path.exists() and path.with_suffix(".json").exists()
     [after] = ingest(org, "Паром у Кактолги снова стоит")
@@ -267,6 +286,15 @@ def test_too_few_labels_train_nothing(org: Any) -> None:
     _labelled_cases(org, 29)
     [result] = [r for r in services.retrain_topic_models() if r["administration"] == "gz"]
     assert result["status"] == "skipped" and not services.model_path(org.adm).exists()
+
+
+def test_the_suggested_topic_comes_with_its_departments(org: Any, ingest: Any) -> None:
+    org.depts["zhkh"].topics.set([org.topics["zhkh"]])
+    [m] = ingest(org, "В Широкой третий день нет воды, водовоз не приезжает")
+    assert m.triage["topic"] == "zhkh"
+    assert m.triage["departments"] == [{"id": org.depts["zhkh"].pk, "name": org.depts["zhkh"].name}]
+    [other] = ingest(org, "Огромная яма на дороге в Широкой")
+    assert other.triage["topic"] == "roads" and other.triage["departments"] == []
 
 
 # --------------------------------------------------------------------------------------------
@@ -295,7 +323,14 @@ def test_cli_uses_the_databases_rubric_places_and_cases(org: Any, ingest: Any, t
     case = detect(org, first, at=T0 + dt.timedelta(minutes=5), topics=("zhkh",), place="shirokaya")
     rows = _cli(tmp_path)
     assert (rows[0]["topic"], rows[0]["topic_id"]) == ("zhkh", org.topics["zhkh"].pk)
-    assert rows[0]["places"] == [{"name": "Широкая", "kind": "settlement", "place_id": org.places["shirokaya"].pk}]
+    assert rows[0]["places"] == [
+        {
+            "name": "Широкая",
+            "kind": "settlement",
+            "kind_name": "населённый пункт",
+            "place_id": org.places["shirokaya"].pk,
+        }
+    ]
     assert (rows[0]["repeat_of"], rows[0]["repeat_of_number"]) == (case.pk, case.number)
 
 

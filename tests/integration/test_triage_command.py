@@ -18,7 +18,7 @@ def test_triage_command_reads_jsonl_and_writes_one_line_each(tmp_path) -> None: 
     call_command("triage", str(src), stdout=out, stderr=err)
     rows = [json.loads(x) for x in out.getvalue().splitlines()]
     assert rows[0]["topic"] == "power"
-    assert rows[0]["places"] == [{"name": "Ушмун", "kind": "selo", "place_id": None}]
+    assert rows[0]["places"] == [{"name": "Ушмун", "kind": "selo", "kind_name": "село", "place_id": None}]
     assert rows[1]["line"] == 2
 
 

@@ -23,6 +23,7 @@ def _free_port() -> int:
         ("otklik.sources.telegram.fake", "/bot123456:demo/getMe", "Fake Telegram Bot API"),
         ("otklik.sources.ok.fake", "/fb.do?method=group.getInfo", "Fake OK API"),
         ("otklik.sources.feeds.fake", "/rss", "Fake feed"),
+        ("otklik.sources.max.fake", "/chats/-70000000001", "Fake MAX Bot API"),
     ],
 )
 def test_a_fake_starts_standalone_with_demo_data_and_answers(module: str, path: str, banner: str) -> None:
@@ -37,7 +38,9 @@ def test_a_fake_starts_standalone_with_demo_data_and_answers(module: str, path: 
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert banner in line and f":{port}" in line
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+        # MAX takes its token only in the Authorization header; the others ignore the header.
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": "demo-max"})
+        with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
             assert response.read()
     finally:

@@ -34,7 +34,16 @@ def test_unknown_network():
 
 def test_bad_numbers_in_settings_are_configuration_errors():
     with pytest.raises(ConfigurationError, match="неверные настройки"):
-        get_connector("vk", {"token": "t", "group_ids": ["club1"]})
+        get_connector("vk", {"token": "t", "group_ids": [1], "window_days": "месяц"})
+
+
+def test_a_vk_community_is_given_by_id_short_name_or_link():
+    connector = get_connector(
+        "vk", {"token": "t", "group_ids": "club1, -2, gazzavod_adm, https://vk.com/Gazzavod_Live, public3"}
+    )
+    assert connector.groups == [1, 2, "gazzavod_adm", "gazzavod_live", 3]
+    with pytest.raises(ConfigurationError, match="не похоже на сообщество"):
+        get_connector("vk", {"token": "t", "group_ids": ["не сообщество!"]})
 
 
 def test_back_off_is_exponential_and_bounded(sleeps):

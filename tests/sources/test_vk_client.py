@@ -1,5 +1,6 @@
 """The VK client against the fake VK API over real HTTP on 127.0.0.1."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_first_fetch_collects_citizens_posts_and_comments_not_the_communitys_own
         "wall-100002_1",
         "wall-100002_2",
     }
-    assert cursor["walls"]["100001"]["comment"] == 3
+    assert cursor["walls"]["100001"]["posts"]["1"]["n"] == 3 and "comment" not in cursor["walls"]["100001"]
 
 
 def test_second_fetch_returns_only_new_items(vk, sleeps):
@@ -131,7 +132,7 @@ def test_malformed_items_are_skipped_and_counted_the_rest_kept(vk, sleeps):
             "response": {
                 "count": 2,
                 "items": [
-                    {"id": 5, "owner_id": -100001, "from_id": 501, "date": 1732780800, "text": "Хорошая"},
+                    {"id": 5, "owner_id": -100001, "from_id": 501, "date": int(time.time()), "text": "Хорошая"},
                     {"owner_id": -100001, "text": "без id"},
                 ],
             }
@@ -213,3 +214,17 @@ def test_publish_with_a_photo_uploads_it_and_attaches_it(vk, sleeps, tmp_path: P
 def test_publish_to_an_unparseable_id_is_a_clear_error(vk, sleeps):
     with pytest.raises(MalformedPayload, match="ВКонтакте"):
         client(vk, sleeps).publish(PublishRequest("vk", "telegram:1", "Ответ", "g"))
+
+
+def test_publish_with_a_photo_and_a_video_attaches_both_once(vk, sleeps, tmp_path: Path):
+    photo, video = tmp_path / "yama.jpg", tmp_path / "remont.mp4"
+    photo.write_bytes(b"\xff\xd8\xff\xe0fakejpeg")
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    connector = client(vk, sleeps)
+    request = PublishRequest("vk", "wall-100001_1", "Отремонтировали", "g3", attachments=(photo, video))
+    first = connector.publish(request)
+    again = connector.publish(request)  # a retry after a lost answer: VK's guid keeps it once
+    assert first.external_id == again.external_id
+    (created,) = vk.created_comments()
+    assert [a["type"] for a in created.attachments] == ["photo", "video"]
+    assert vk.count_calls("video.save") == 2 and len(vk.videos) == 2

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from otklik.domain.messages import IncomingMessage
-from otklik.sources.base import HttpApi
+from otklik.sources.base import CheckReport, HttpApi
 from otklik.sources.errors import ConfigurationError, SourceError
 from otklik.sources.feeds.parser import FeedFilter, parse_feed
 
@@ -37,11 +37,12 @@ class FeedClient(HttpApi):
             what=f"feed {self.url}",
         )
 
-    def check(self) -> None:
+    def check(self) -> CheckReport:
         response = self._get({})
         if response.status_code >= 400:
             raise ConfigurationError(f"лента {self.url} недоступна: HTTP {response.status_code}", source=self.network)
-        parse_feed(response.content)
+        parsed = parse_feed(response.content)
+        return CheckReport(found=[f"лента {self.url}: записей {len(parsed.messages)}"])
 
     def fetch(self, cursor: dict) -> tuple[list[IncomingMessage], dict]:
         self.last_skipped = []

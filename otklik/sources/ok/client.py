@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from otklik.domain.messages import IncomingMessage, PublishRequest, PublishResult
-from otklik.sources.base import HttpApi
+from otklik.sources.base import CheckReport, HttpApi
 from otklik.sources.errors import (
     CannotPublish,
     ConfigurationError,
@@ -117,12 +117,12 @@ class OkClient(HttpApi):
         )
         data["access_token"] = self.access_token
         response = self.send("POST", f"{self.base_url}/fb.do", data=data)
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise TransientSourceError(
-                f"{method}: ответ не JSON (HTTP {response.status_code})", source=self.network
-            ) from exc
+        body = self.api_json(
+            response,
+            method,
+            "API Одноклассников",
+            lambda b: response.status_code == 200 or (isinstance(b, Mapping) and "error_code" in b),
+        )
         if isinstance(body, Mapping) and "error_code" in body:
             raise self._error(method, body, publishing)
         return body
@@ -148,19 +148,27 @@ class OkClient(HttpApi):
 
     # --- connector ----------------------------------------------------------------------------
 
-    def check(self) -> None:
+    def check(self) -> CheckReport:
         if not self.group_ids:
-            raise ConfigurationError("не заданы группы (group_ids)", source=self.network)
+            raise ConfigurationError("нечего читать: не заданы группы (group_ids)", source=self.network)
         groups = self.call("group.getInfo", uids=",".join(self.group_ids), fields="uid,name")
         if not isinstance(groups, list) or len(groups) < len(self.group_ids):
             raise ConfigurationError(f"группы {self.group_ids} не найдены или недоступны", source=self.network)
+        report = CheckReport(
+            found=[f"группа «{g.get('name', '')}» (id {g.get('uid', '')})" for g in groups if isinstance(g, Mapping)]
+        )
+        if not self.publish_via_api:
+            report.warnings.append("ответы публикуются вручную: приложению не выданы права писать от имени группы")
         if self.bot_token:
             response = self.send("GET", f"{self.base_url}/graph/me/info", params={"access_token": self.bot_token})
             body = response.json() if response.content else {}
             if not isinstance(body, Mapping) or "error_code" in body or response.status_code >= 400:
                 raise ConfigurationError(f"токен бота группы недействителен: {body}", source=self.network)
+        return report
 
     def fetch(self, cursor: dict) -> tuple[list[IncomingMessage], dict]:
+        if not self.group_ids:
+            raise ConfigurationError("нечего читать: не заданы группы (group_ids)", source=self.network)
         self.last_skipped = []
         cursor = json.loads(json.dumps(cursor or {}))
         messages: list[IncomingMessage] = []

@@ -92,6 +92,17 @@ class FakeTelegram(FakeServer):
             self.updates.append(update)
             self.new_update.notify_all()
 
+    def edit(self, chat_id: int, message_id: int, text: str) -> dict:
+        """The author edits a message: Telegram sends ``edited_message`` (``edited_channel_post``)."""
+        with self.lock:
+            message = self.messages[chat_id][message_id]
+            message["text"] = text
+            message["edit_date"] = int(time.time())
+            kind = "edited_channel_post" if self.chats[chat_id]["type"] == "channel" else "edited_message"
+            self.updates.append({"update_id": next(self._update_ids), kind: dict(message)})
+            self.new_update.notify_all()
+            return message
+
     def link_channel(self, channel_id: int, group_id: int, text: str) -> tuple[dict, dict]:
         """Post in a channel and its automatic forward into the linked discussion group."""
         post = self.post(channel_id, text)
@@ -171,7 +182,63 @@ class FakeTelegram(FakeServer):
         return None
 
     def m_getMe(self, params: dict, request: Request) -> Reply:
-        return Reply.json({"ok": True, "result": BOT})
+        return Reply.json({"ok": True, "result": {**BOT, "can_read_all_group_messages": self.reads_all}})
+
+    reads_all = True
+    admins: set[int] = set()  # chats where the bot is an administrator
+    webhook_url = ""
+
+    def m_getChat(self, params: dict, request: Request) -> Reply:
+        chat = self.chats.get(int(params.get("chat_id") or 0))
+        if chat is None:
+            return Reply.json({"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}, 400)
+        return Reply.json({"ok": True, "result": chat})
+
+    def m_getChatMember(self, params: dict, request: Request) -> Reply:
+        chat_id = int(params.get("chat_id") or 0)
+        if chat_id not in self.chats:
+            return Reply.json({"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}, 400)
+        status = "administrator" if chat_id in self.admins else "member"
+        return Reply.json({"ok": True, "result": {"status": status, "user": BOT}})
+
+    def m_getWebhookInfo(self, params: dict, request: Request) -> Reply:
+        return Reply.json({"ok": True, "result": {"url": self.webhook_url, "pending_update_count": 0}})
+
+    def m_sendVideo(self, params: dict, request: Request) -> Reply:
+        video = request.files.get("video")
+        if not video:
+            return Reply.json({"ok": False, "error_code": 400, "description": "Bad Request: there is no video"}, 400)
+        content: dict[str, Any] = {"video": {"file_id": f"vd{len(self.sent)}", "file_size": len(video)}}
+        if params.get("caption"):
+            content["caption"] = params["caption"]
+        return self._send(params, content)
+
+    def m_sendMediaGroup(self, params: dict, request: Request) -> Reply:
+        import json
+
+        media = params.get("media")
+        media = json.loads(media) if isinstance(media, str) else media or []
+        if not 2 <= len(media) <= 10:
+            return Reply.json({"ok": False, "error_code": 400, "description": "Bad Request: wrong media count"}, 400)
+        results = []
+        for item in media:
+            name = str(item.get("media", "")).removeprefix("attach://")
+            if name not in request.files:
+                return Reply.json({"ok": False, "error_code": 400, "description": "Bad Request: file missing"}, 400)
+            kind = item.get("type")
+            content: dict[str, Any] = (
+                {"video": {"file_id": f"vd{len(self.sent)}"}}
+                if kind == "video"
+                else {"photo": [{"file_id": f"ph{len(self.sent)}", "width": 800, "height": 600}]}
+            )
+            if item.get("caption"):
+                content["caption"] = item["caption"]
+            reply = self._send(params, content)
+            body = json.loads(reply.body)
+            if not body.get("ok"):
+                return reply
+            results.append(body["result"])
+        return Reply.json({"ok": True, "result": results})
 
     def m_getUpdates(self, params: dict, request: Request) -> Reply:
         offset = int(params.get("offset") or 0)

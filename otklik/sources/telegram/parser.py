@@ -5,8 +5,10 @@ Collected: ``message`` and ``edited_message`` from groups and supergroups — in
 discussion group of a channel, where citizens comment on channel posts — and, when asked,
 ``channel_post``. Skipped: the automatic forwards of channel posts into the discussion group
 (``is_automatic_forward``: they are the administration's own posts) and messages from bots
-(our own answers). An edit keeps the message's external id; ``raw["_update_type"]`` tells it is an
-edit.
+(our own answers). An edit (``edited_message``, ``edited_channel_post``) keeps the message's
+external id and is ``change="edited"`` at ``edit_date``: a new revision of the same message, never
+a "repeat". The replied message (``reply_to_message``: the channel post a discussion comment is
+under, or another message) is the ``context`` the curator sees.
 
 External id: ``"{chat_id}:{message_id}"``. ``reply_to`` is the replied message, so a comment in a
 discussion group points at the forwarded channel post it comments on.
@@ -19,7 +21,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from otklik.domain.messages import Attachment, IncomingMessage
+from otklik.domain.messages import Attachment, IncomingMessage, parent_context
 from otklik.sources.errors import MalformedPayload, WebhookRejected
 from otklik.sources.payload import as_mapping
 
@@ -120,6 +122,21 @@ def parse_message(message: Mapping[str, Any], update_type: str = "message") -> I
             "is_automatic_forward": reply.get("is_automatic_forward", False),
         }
     raw["_update_type"] = update_type
+    context: dict[str, Any] = {}
+    if isinstance(reply, Mapping) and "message_id" in reply:
+        reply_chat = as_mapping(reply.get("chat")) or chat
+        origin = as_mapping(reply.get("forward_origin"))
+        if reply.get("is_automatic_forward") and origin.get("type") == "channel":
+            channel = as_mapping(origin.get("chat"))
+            kind, url = "post", message_url(channel, int(origin.get("message_id") or 0))
+            author = str(channel.get("title") or "")
+        else:
+            sender_of_reply = as_mapping(reply.get("from"))
+            kind, url = "message", message_url(reply_chat, int(reply["message_id"]))
+            author = f"{sender_of_reply.get('first_name', '')} {sender_of_reply.get('last_name', '')}".strip()
+        context = parent_context(kind, reply_to, str(reply.get("text") or reply.get("caption") or ""), url, author)
+    edited = update_type.startswith("edited_")
+    edit_date = message.get("edit_date")
     return IncomingMessage(
         network=NETWORK,
         external_id=external_id(chat_id, message_id),
@@ -132,6 +149,9 @@ def parse_message(message: Mapping[str, Any], update_type: str = "message") -> I
         attachments=_attachments(message),
         reply_to=reply_to,
         raw=raw,
+        context=context,
+        change="edited" if edited else "",
+        changed_at=datetime.fromtimestamp(int(edit_date), tz=UTC) if edited and isinstance(edit_date, int) else None,
     )
 
 

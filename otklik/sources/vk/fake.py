@@ -1,6 +1,9 @@
 """A fake VK API (v5.199 wire format) over real HTTP on 127.0.0.1, for tests and the demo.
 
-Implements: groups.getById, wall.get, wall.getComments (threads, extended), newsfeed.search,
+Implements: groups.getById (ids and short names), wall.get (offset pages of up to 100, a pinned
+post first), wall.getComments (threads, extended, offset pages; a deleted comment that has replies
+stays as ``{"id", "deleted": true, "thread"}`` and one without replies disappears, as VK does, and
+the post's comment count drops), newsfeed.search,
 wall.createComment (with VK's ``guid`` de-duplication: the same guid on the same post returns the
 comment already created), photos.getWallUploadServer, the upload endpoint, photos.saveWallPhoto.
 
@@ -30,6 +33,7 @@ class Comment:
     reply_to_comment: int | None = None
     attachments: list[dict] = field(default_factory=list)
     guid: str = ""
+    deleted: bool = False
 
 
 @dataclass
@@ -42,6 +46,7 @@ class Post:
     attachments: list[dict] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     comments_closed: bool = False
+    is_pinned: bool = False
 
 
 class FakeVk(FakeServer):
@@ -55,6 +60,14 @@ class FakeVk(FakeServer):
         self._comment_ids: dict[int, itertools.count] = {}
         self.uploaded: list[bytes] = []
         self.photos: list[dict] = []
+        self.videos: list[dict] = []
+        self.hooks: list[tuple[str, Any]] = []  # (method, fn(params)) run once before that call
+
+    def on(self, method: str, fn: Any) -> None:
+        """Run ``fn(params)`` once, just before the next call of ``method`` is answered: what a
+        citizen does on the network while a poll is reading it."""
+        with self.lock:
+            self.hooks.append((method, fn))
 
     # --- state helpers for tests ----------------------------------------------------------------
 
@@ -119,6 +132,21 @@ class FakeVk(FakeServer):
             post.comments.append(comment)
             return comment
 
+    def edit_comment(self, group_id: int, post_id: int, comment_id: int, text: str) -> Comment:
+        with self.lock:
+            post = self._post(-group_id, post_id)
+            assert post is not None, "no such post"
+            comment = next(c for c in post.comments if c.id == comment_id)
+            comment.text = text
+            return comment
+
+    def delete_comment(self, group_id: int, post_id: int, comment_id: int) -> None:
+        with self.lock:
+            post = self._post(-group_id, post_id)
+            assert post is not None, "no such post"
+            comment = next(c for c in post.comments if c.id == comment_id)
+            comment.deleted = True
+
     def created_comments(self) -> list[Comment]:
         with self.lock:
             return [c for wall in self.walls.values() for p in wall for c in p.comments if c.guid]
@@ -128,12 +156,24 @@ class FakeVk(FakeServer):
     def dispatch(self, request: Request) -> Reply:
         if request.path == "/upload":
             return self._upload(request)
+        if request.path == "/upload_video":
+            data = request.files.get("video_file")
+            if not data:
+                return Reply.json({"error": "no file"}, 400)
+            with self.lock:
+                self.uploaded.append(data)
+            return Reply.json({"size": len(data), "video_id": self.videos[-1]["id"] if self.videos else 0})
         if not request.path.startswith("/method/"):
             return Reply.text("not found", 404)
         method = request.path.removeprefix("/method/")
         params = {**request.query, **request.form}
         with self.lock:
             self.calls.append((method, params))
+            hook = next((h for h in self.hooks if h[0] == method), None)
+            if hook:
+                self.hooks.remove(hook)
+        if hook:
+            hook[1](params)
         injection = self.take_injection(method)
         if injection:
             reply = self._injected(injection, params)
@@ -199,8 +239,9 @@ class FakeVk(FakeServer):
             "post_type": "post",
             "text": post.text,
             "attachments": post.attachments,
+            **({"is_pinned": 1} if post.is_pinned else {}),
             "comments": {
-                "count": len(post.comments),
+                "count": len(self._visible(post)),
                 "can_post": 0 if post.comments_closed else 1,
                 "groups_can_post": True,
             },
@@ -209,7 +250,23 @@ class FakeVk(FakeServer):
             "views": {"count": 10},
         }
 
+    @staticmethod
+    def _visible(post: Post) -> list[Comment]:
+        """The comments VK shows: a deleted one stays only while its thread has live replies."""
+        live_roots = {c.thread_root for c in post.comments if c.thread_root and not c.deleted}
+        return [c for c in post.comments if not c.deleted or (not c.thread_root and c.id in live_roots)]
+
     def _comment_json(self, post: Post, c: Comment, thread_items: int = 0) -> dict:
+        if c.deleted:
+            replies = [r for r in self._visible(post) if r.thread_root == c.id]
+            return {
+                "id": c.id,
+                "deleted": True,
+                "thread": {
+                    "count": len(replies),
+                    "items": [self._comment_json(post, r) for r in replies[:thread_items]],
+                },
+            }
         data: dict[str, Any] = {
             "id": c.id,
             "from_id": c.from_id,
@@ -223,7 +280,7 @@ class FakeVk(FakeServer):
         if c.reply_to_comment:
             data["reply_to_comment"] = c.reply_to_comment
         if not c.thread_root:
-            replies = [r for r in post.comments if r.thread_root == c.id]
+            replies = [r for r in self._visible(post) if r.thread_root == c.id]
             data["thread"] = {
                 "count": len(replies),
                 "items": [self._comment_json(post, r) for r in replies[:thread_items]],
@@ -236,8 +293,10 @@ class FakeVk(FakeServer):
     # --- methods --------------------------------------------------------------------------------
 
     def m_groups_getById(self, p: dict) -> Reply:
-        ids = [int(x) for x in p.get("group_ids", p.get("group_id", "")).split(",") if x]
-        found = [self.groups[i] for i in ids if i in self.groups]
+        refs = [x.strip() for x in p.get("group_ids", p.get("group_id", "")).split(",") if x.strip()]
+        by_name = {g["screen_name"]: g for g in self.groups.values()}
+        found = [self.groups[int(r)] if r.isdigit() and int(r) in self.groups else by_name.get(r) for r in refs]
+        found = [g for g in found if g]
         if not found:
             return self._error(100, "One of the parameters specified was missing or invalid: group_ids is undefined", p)
         return Reply.json({"response": {"groups": found, "profiles": []}})
@@ -246,7 +305,7 @@ class FakeVk(FakeServer):
         owner_id = int(p["owner_id"])
         if owner_id not in self.walls:
             return self._error(100, "One of the parameters specified was missing or invalid: owner_id is undefined", p)
-        posts = sorted(self.walls[owner_id], key=lambda x: x.id, reverse=True)
+        posts = sorted(self.walls[owner_id], key=lambda x: (x.is_pinned, x.id), reverse=True)
         offset, count = int(p.get("offset", 0)), min(100, int(p.get("count", 20)))
         page = posts[offset : offset + count]
         response: dict[str, Any] = {
@@ -261,12 +320,13 @@ class FakeVk(FakeServer):
         post = self._post(int(p["owner_id"]), int(p["post_id"]))
         if post is None:
             return self._error(100, "One of the parameters specified was missing or invalid: post_id is undefined", p)
+        visible = self._visible(post)
         if p.get("comment_id"):
             root = int(p["comment_id"])
-            level = [c for c in post.comments if c.thread_root == root]
+            level = [c for c in visible if c.thread_root == root]
             thread_items = 0
         else:
-            level = [c for c in post.comments if not c.thread_root]
+            level = [c for c in visible if not c.thread_root]
             thread_items = min(10, int(p.get("thread_items_count", 0)))
         if p.get("sort") == "desc":
             level = list(reversed(level))
@@ -274,7 +334,7 @@ class FakeVk(FakeServer):
         page = level[offset : offset + count]
         items = [self._comment_json(post, c, thread_items) for c in page]
         response: dict[str, Any] = {
-            "count": len(post.comments),
+            "count": len(level) if p.get("comment_id") else len(visible),
             "items": items,
             "current_level_count": len(level),
             "can_post": not post.comments_closed,
@@ -282,8 +342,8 @@ class FakeVk(FakeServer):
             "groups_can_post": True,
         }
         if p.get("extended") == "1":
-            ids = {c.from_id for c in page} | {
-                r["from_id"] for i in items for r in i.get("thread", {}).get("items", [])
+            ids = {c.from_id for c in page if not c.deleted} | {
+                r["from_id"] for i in items for r in i.get("thread", {}).get("items", []) if "from_id" in r
             }
             response.update(self._extended(ids))
         return Reply.json({"response": response})
@@ -338,15 +398,35 @@ class FakeVk(FakeServer):
         from_id = -int(p["from_group"]) if p.get("from_group") else 1
         counter = self._comment_ids.setdefault(owner_id, itertools.count(1))
         attachments = [
-            {"type": "photo", "photo": {"id": int(a.split("_")[1]), "owner_id": int(a[5:].split("_")[0]), "sizes": []}}
+            {
+                "type": kind,
+                kind: {"id": int(a.split("_")[1]), "owner_id": int(a[len(kind) :].split("_")[0]), "sizes": []},
+            }
             for a in (p.get("attachments") or "").split(",")
-            if a.startswith("photo")
+            for kind in ("photo", "video")
+            if a.startswith(kind)
         ]
         comment = Comment(
             next(counter), from_id, int(time.time()), p.get("message", ""), root, reply_to, attachments, guid
         )
         post.comments.append(comment)
         return Reply.json({"response": {"comment_id": comment.id, "parents_stack": [root] if root else []}})
+
+    def m_video_save(self, p: dict) -> Reply:
+        owner = -int(p["group_id"]) if p.get("group_id") else 1
+        video = {"id": 5000 + len(self.videos), "owner_id": owner, "title": p.get("name", "")}
+        self.videos.append(video)
+        return Reply.json(
+            {
+                "response": {
+                    "upload_url": f"{self.url}/upload_video",
+                    "video_id": video["id"],
+                    "owner_id": owner,
+                    "title": video["title"],
+                    "access_key": "k",
+                }
+            }
+        )
 
     def m_photos_getWallUploadServer(self, p: dict) -> Reply:
         return Reply.json({"response": {"upload_url": f"{self.url}/upload", "album_id": -14, "user_id": 1}})

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from otklik.domain.messages import Attachment, IncomingMessage
+from otklik.domain.messages import Attachment, IncomingMessage, parent_context
 from otklik.sources.errors import MalformedPayload, WebhookRejected
 from otklik.sources.payload import as_mapping
 
@@ -175,8 +175,11 @@ def parse_comment(
     post_id: int,
     names: Names | None = None,
     thread_root: int | None = None,
+    context: Mapping[str, Any] | None = None,
+    change: str = "",
 ) -> IncomingMessage:
-    """One comment of a post; ``thread_root`` is the top-level comment a thread reply sits in."""
+    """One comment of a post; ``thread_root`` is the top-level comment a thread reply sits in;
+    ``context`` what the network showed of the parent (the post, or the thread's root comment)."""
     if not isinstance(item, Mapping):
         raise MalformedPayload(f"комментарий: ожидался объект, получено {type(item).__name__}")
     comment_id = _int(item, "id", "комментарий")
@@ -201,6 +204,21 @@ def parse_comment(
         attachments=parse_attachments(item.get("attachments")),
         reply_to=parent,
         raw={**raw, "owner_id": owner_id, "post_id": post_id},
+        context=dict(context or {}),
+        change=change,
+        changed_at=_date(item, f"комментарий {comment_id}") if change else None,
+    )
+
+
+def deleted_comment(item: Mapping[str, Any], *, owner_id: int, post_id: int) -> IncomingMessage:
+    """A comment VK shows as ``deleted: true`` (it had replies): a deletion of that comment."""
+    comment_id = _int(item, "id", "удалённый комментарий")
+    return IncomingMessage(
+        network=NETWORK,
+        external_id=comment_external_id(owner_id, post_id, comment_id),
+        text="",
+        change="deleted",
+        raw={"id": comment_id, "deleted": True, "owner_id": owner_id, "post_id": post_id},
     )
 
 
@@ -222,22 +240,34 @@ def parse_wall(response: Mapping[str, Any]) -> Parsed:
     return out
 
 
-def parse_comments(response: Mapping[str, Any], *, owner_id: int, post_id: int, names: Names | None = None) -> Parsed:
+def parse_comments(
+    response: Mapping[str, Any],
+    *,
+    owner_id: int,
+    post_id: int,
+    names: Names | None = None,
+    context: Mapping[str, Any] | None = None,
+) -> Parsed:
     """``wall.getComments`` response with ``thread_items_count``: top-level comments and the
-    replies inside their threads, flattened. Deleted comments (``deleted: true``) are skipped."""
+    replies inside their threads, flattened. A deleted comment (``deleted: true``, VK keeps it
+    while it has replies) becomes a deletion; the replies in its thread are kept."""
     out = Parsed()
     names = names or Names()
     names.update(response)
     for item in _items(response, "wall.getComments"):
         try:
             if isinstance(item, Mapping) and item.get("deleted"):
-                continue
-            top = parse_comment(item, owner_id=owner_id, post_id=post_id, names=names)
-            out.messages.append(top)
+                out.messages.append(deleted_comment(item, owner_id=owner_id, post_id=post_id))
+                root_context = context
+            else:
+                top = parse_comment(item, owner_id=owner_id, post_id=post_id, names=names, context=context)
+                out.messages.append(top)
+                root_context = parent_context("comment", top.external_id, top.text, top.url, top.author_name)
             thread = item.get("thread") or {}
             for reply in thread.get("items") or () if isinstance(thread, Mapping) else ():
                 try:
                     if isinstance(reply, Mapping) and reply.get("deleted"):
+                        out.messages.append(deleted_comment(reply, owner_id=owner_id, post_id=post_id))
                         continue
                     out.messages.append(
                         parse_comment(
@@ -246,6 +276,7 @@ def parse_comments(response: Mapping[str, Any], *, owner_id: int, post_id: int, 
                             post_id=post_id,
                             names=names,
                             thread_root=int(item["id"]),
+                            context=root_context,
                         )
                     )
                 except MalformedPayload as exc:
@@ -278,7 +309,15 @@ def _items(response: Mapping[str, Any], method: str) -> list[Any]:
 
 # --- Callback API -------------------------------------------------------------------------------
 
-CALLBACK_MESSAGE_EVENTS = {"wall_post_new", "wall_repost", "wall_reply_new", "wall_reply_edit"}
+CALLBACK_MESSAGE_EVENTS = {
+    "wall_post_new",
+    "wall_repost",
+    "wall_reply_new",
+    "wall_reply_edit",
+    "wall_reply_restore",
+    "wall_reply_delete",
+}
+_CALLBACK_CHANGE = {"wall_reply_edit": "edited", "wall_reply_restore": "restored", "wall_reply_delete": "deleted"}
 
 
 def handle_callback(
@@ -286,6 +325,11 @@ def handle_callback(
 ) -> tuple[str, list[IncomingMessage]]:
     """Handle one Callback API request body. Returns the text to answer with (the confirmation
     code for ``confirmation``, else ``"ok"``) and the messages it carries.
+
+    ``wall_reply_new`` is a new comment; ``wall_reply_edit`` its new version; ``wall_reply_restore``
+    brings a deleted comment back; ``wall_reply_delete`` (``owner_id``, ``id``, ``post_id``,
+    ``deleter_id``) marks it deleted. Comments and posts of the community itself (``from_id`` equal
+    to the wall's owner) are not citizens' messages and are dropped.
 
     A wrong or missing ``secret`` (when one is configured) raises ``WebhookRejected``; VK retries
     an event until it gets ``ok``, so an event we do not handle still gets ``ok``. A malformed
@@ -303,8 +347,27 @@ def handle_callback(
     if not isinstance(obj, Mapping):
         raise MalformedPayload(f"Callback API {event}: нет объекта 'object'", source=NETWORK)
     if event in {"wall_post_new", "wall_repost"}:
-        return "ok", [parse_post(obj)]
+        post = parse_post(obj)
+        own = post.author_id == str(post.raw.get("owner_id"))
+        return "ok", [] if own else [post]
+    if event == "wall_reply_delete":
+        owner_id = _int(obj, "owner_id", f"Callback API {event}")
+        post_id = _int(obj, "post_id", f"Callback API {event}")
+        comment_id = _int(obj, "id", f"Callback API {event}")
+        deletion = IncomingMessage(
+            network=NETWORK,
+            external_id=comment_external_id(owner_id, post_id, comment_id),
+            text="",
+            change="deleted",
+            raw=dict(obj),
+        )
+        return "ok", [deletion]
     owner_id = _int(obj, "post_owner_id", f"Callback API {event}")
     post_id = _int(obj, "post_id", f"Callback API {event}")
-    message = parse_comment(obj, owner_id=owner_id, post_id=post_id)
+    if _int(obj, "from_id", f"Callback API {event}") == owner_id:
+        return "ok", []  # the community's own comment (our answers among them)
+    context = parent_context("post", post_external_id(owner_id, post_id), url=post_url(owner_id, post_id))
+    message = parse_comment(
+        obj, owner_id=owner_id, post_id=post_id, context=context, change=_CALLBACK_CHANGE.get(event, "")
+    )
     return "ok", [message]

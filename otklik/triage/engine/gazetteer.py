@@ -63,6 +63,32 @@ def _variant_tokens(text: str, kind: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+PLACE_WORDS = (
+    SETTLEMENT_MARKERS
+    | STREET_MARKERS
+    | frozenset("город г район округ область край республика станица хутор урочище река озеро остров".split())
+)
+
+
+def _looks_like_a_place(doc: Doc, start: int, written: str) -> bool:
+    """A span NER calls a location is offered as a place only if a word of it is a geographical
+    name or unknown to the dictionary (local toponyms are), or a place word stands before it."""
+    from .text import morph
+
+    before = [t for t in doc.tokens if t.stop <= start][-2:]
+    if any(t.lemma in PLACE_WORDS for t in before):
+        return True
+    for word in written.replace("-", " ").split():
+        low = normalize_word(word.strip('.,«»"()'))
+        if not low:
+            continue
+        if not is_known_word(low):
+            return True
+        if any("Geox" in p.tag for p in morph().parse(low)[:2]):
+            return True
+    return False
+
+
 class Gazetteer:
     def __init__(self, places: Iterable[PlaceRecord]) -> None:
         self.places = list(places)
@@ -168,6 +194,8 @@ class Gazetteer:
             if span.type != "LOC" or any(p in covered for p in range(span.start, span.stop)):
                 continue
             written = doc.text[span.start : span.stop]
+            if not _looks_like_a_place(doc, span.start, written):
+                continue  # «Житель», «Администрация»: NER's LOC on a common word is not a place
             name = " ".join(lemma(w).capitalize() for w in written.split())
             if name in known:
                 continue

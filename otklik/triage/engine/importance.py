@@ -3,7 +3,8 @@
 Points: danger to life/health or an emergency (+4), an outage of heat/water/power (+2; heat in
 the heating season Oct–Apr +3), children (+1), many people affected (+1), a media or public-figure
 author (+2). Level: ≥4 critical, ≥2 high, otherwise normal; a message with no problem signal and
-a thanks/suggestion marker is low. The season comes from the message date; with no date, a heat
+a thanks/suggestion marker is low. The reasons agree with the level: for a normal message they
+say that there is no urgent sign, and list a minor one as «учтено, но не повышает». The season comes from the message date; with no date, a heat
 outage is treated as in season (people do not complain of cold radiators in July).
 """
 
@@ -55,10 +56,9 @@ OUTAGE = frozenset(
 RESOURCE_NAMES = {"heat": "отопления", "water": "воды", "power": "электроэнергии"}
 CHILDREN = frozenset("ребенок дети детский школьник ученик малыш младенец детсад садик школа".split())
 MANY = (("весь", ("дом", "улица", "село", "деревня", "поселок", "район", "округ", "квартал", "подъезд")),)
-MANY_WORDS = frozenset(
-    "полсела полдеревни полпоселка житель жители сельчанин сельчане односельчанин односельчане коллективный подписаться подпись"
-    " многоквартирный".split()
-)
+MANY_WORDS = frozenset("полсела полдеревни полпоселка коллективный подписаться подпись многоквартирный".split())
+# people in the plural: «жители» affect many, «житель» is one person
+MANY_PEOPLE = frozenset("житель сельчанин односельчанин жилец горожанин гражданин".split())
 GRATITUDE = frozenset("спасибо благодарить благодарность благодарный признательный предложение".split())
 
 
@@ -99,6 +99,12 @@ class AuthorRules:
                 if m in words or (len(m) > 4 and m in low):
                     return who
         return None
+
+
+def _plural(word: str) -> bool:
+    from .text import morph
+
+    return "plur" in morph().parse(word)[0].tag
 
 
 def assess(
@@ -170,6 +176,8 @@ def assess(
                     many = True
         if lem in MANY_WORDS or doc.tokens[i].lower in MANY_WORDS:
             many = True
+        elif lem in MANY_PEOPLE and doc.tokens[i].lower != lem:
+            many = many or _plural(doc.tokens[i].lower)
     if many:
         points += 1
         reasons.append("затронуто много людей")
@@ -188,4 +196,6 @@ def assess(
         reasons.append("благодарность или предложение")
     else:
         level = "normal"
+        # The reasons say why the level is what it is: a minor sign alone does not raise it.
+        reasons = ["нет угрозы жизни, ЧС или отключения"] + [f"учтено, но не повышает: {r}" for r in reasons]
     return Importance(level, tuple(reasons), many_affected=many, public_author=bool(public))

@@ -17,6 +17,21 @@ from .resources import load_records, shipped_records
 from .text import Doc, lemmatize_phrase
 
 FALLBACK_TOPIC = "other"
+LANDMARK_SHARE = 0.25
+# Facilities and places people use to say where a problem is. Such a keyword counts a quarter
+# after a locative word or as a proper name; elsewhere it is the subject («в школе холодно»).
+LANDMARKS = frozenset(
+    "школа садик детсад сад больница поликлиника остановка мост магазин аптека стадион парк сквер клуб"
+    " библиотека кладбище церковь храм вокзал станция рынок администрация почта котельная подстанция"
+    " водокачка фап площадка гараж завод ферма лес река озеро пруд кафе тц банк колледж техникум лицей"
+    " гимназия университет интернат музей памятник фонтан рынок каток бассейн спорткомплекс автостанция"
+    " автовокзал трасса дорога переезд улица двор подъезд башня вышка колонка скважина колодец".split()
+)
+# words after which a landmark tells where, not what («возле школы», «рядом с больницей», «до моста»)
+LOCATIVE = frozenset(
+    "возле около рядом напротив близ вблизи недалеко неподалеку неподалёку у за перед мимо вдоль между позади"
+    " район сторона к до через над под остановка остановочный ул проспект переулок тц жк мкр микрорайон".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,17 +115,38 @@ class Rubric:
 
     # ----------------------------------------------------------------- scoring
     def raw_scores(self, doc: Doc) -> dict[str, tuple[float, list[str]]]:
-        """Topic -> (sum of weights of the distinct keywords found, the words as written)."""
+        """Topic -> (sum of weights of the distinct keywords found, the words as written).
+
+        A keyword that only says where the problem is counts ``LANDMARK_SHARE`` of its weight: after
+        a locative word («возле школы», «рядом с больницей», «дорога до школы») or as a proper name
+        («остановка «Мосты»», «ТЦ Европа»). The subject of a message outweighs its landmarks.
+        """
         found: dict[str, dict[tuple[str, ...], tuple[float, str]]] = {}
         toks = doc.tokens
+        # A phrase owns its words: «школьный автобус» is transport, and its «школьный» is not also
+        # education. Phrases are matched first; a word inside a matched phrase of another topic is skipped.
+        owned: dict[int, str] = {}
         for i, tok in enumerate(toks):
-            for code, weight in self._unigrams.get(tok.lemma, ()):
-                found.setdefault(code, {}).setdefault((tok.lemma,), (weight, tok.text))
             for lemmas, code, weight in self._phrases.get(tok.lemma, ()):
                 n = len(lemmas)
                 if tuple(t.lemma for t in toks[i : i + n]) == lemmas:
                     written = " ".join(t.text for t in toks[i : i + n])
-                    found.setdefault(code, {})[lemmas] = (weight, written)
+                    found.setdefault(code, {})[lemmas] = (weight * _landmark_share(doc, i, n), written)
+                    for j in range(i, i + n):
+                        owned.setdefault(j, code)
+        for i, tok in enumerate(toks):
+            unigrams = self._unigrams.get(tok.lemma, ())
+            if not unigrams:
+                continue
+            share = _landmark_share(doc, i)
+            for code, weight in unigrams:
+                if owned.get(i, code) != code:
+                    continue
+                hits = found.setdefault(code, {})
+                key: tuple[str, ...] = (tok.lemma,)
+                w = weight * share
+                if key not in hits or hits[key][0] < w:
+                    hits[key] = (w, tok.text)
         out: dict[str, tuple[float, list[str]]] = {}
         for code, hits in found.items():
             # A phrase absorbs the weight of its own words ("детская площадка" is not also "площадка").
@@ -126,11 +162,14 @@ class Rubric:
         return out
 
     def score(self, doc: Doc, top: int = 3) -> list[TopicScore]:
-        """Top topics by rules; score = share of matched weight, damped when evidence is thin."""
+        """Top topics by rules; score = share of matched weight, damped when evidence is thin.
+
+        No keyword at all gives the fallback topic with score 0 (the caller says «не определено»).
+        """
         raw = self.raw_scores(doc)
         total = sum(v for v, _ in raw.values())
         if total <= 0:
-            return [TopicScore(self.fallback, 1.0, ())]
+            return [TopicScore(self.fallback, 0.0, ())]
         # share × confidence: a single weak word (weight 1) gives ~0.5 at best.
         confidence = total / (total + 1.0)
         ranked = sorted(raw.items(), key=lambda kv: (-kv[1][0], kv[0]))
@@ -144,6 +183,23 @@ class Rubric:
 
 
 FALLBACK_NAME = "Прочее"
+
+
+def _landmark_share(doc: Doc, i: int, n: int = 1) -> float:
+    """``LANDMARK_SHARE`` when the keyword at tokens ``i…i+n-1`` is a landmark that only locates
+    the problem, else 1."""
+    toks = doc.tokens
+    tok = toks[i]
+    if not any(t.lemma in LANDMARKS for t in toks[i : i + n]):
+        return 1.0
+    for j in range(max(0, i - 2), i):
+        if toks[j].sentence == tok.sentence and toks[j].lemma in LOCATIVE:
+            return LANDMARK_SHARE
+    sentence_start = i == 0 or toks[i - 1].sentence != tok.sentence
+    before = doc.text[max(0, tok.start - 1) : tok.start]
+    if (tok.text[:1].isupper() and not tok.text.isupper() and not sentence_start) or (before and before in "«\"'“„"):
+        return LANDMARK_SHARE  # a proper name: «остановка «Мосты»», «ТЦ Европа»
+    return 1.0
 
 
 def parse_keywords(value: Any) -> dict[str, float]:

@@ -155,7 +155,13 @@ def place_kind(value: str) -> str:
     """Russian title of a gazetteer kind suggested by triage ("settlement" → "населённый пункт")."""
     from otklik.organization.models import Place
 
-    engine_kinds = {"okrug": _("округ"), "selo": _("село"), "poselok": _("посёлок"), "derevnya": _("деревня")}
+    engine_kinds = {
+        "okrug": _("округ"),
+        "selo": _("село"),
+        "poselok": _("посёлок"),
+        "derevnya": _("деревня"),
+        "ner": _("по тексту, нет в справочнике"),
+    }
     if value in engine_kinds:
         return engine_kinds[value]
     try:

@@ -48,7 +48,8 @@ def triage_initial(message: Message, actor: Actor) -> dict[str, Any]:
     """
     hints = message.triage or {}
     adm = actor.administration
-    initial: dict[str, Any] = {"importance": "normal", "summary": message.text[:300]}
+    # «summary» joins a title and its body with punctuation (a one-line field drops line breaks)
+    initial: dict[str, Any] = {"importance": "normal", "summary": hints.get("summary") or message.text[:300]}
     topics = Topic.objects.filter(administration=adm, is_active=True)
     topic = None
     if isinstance(hints.get("topic_id"), int):

@@ -1,6 +1,7 @@
 """``otklik sources check | import | poll``: the operator's tools for message sources.
 
-- ``check``: credentials and reachability of every enabled network source, one line each; exits 1
+- ``check``: credentials and reachability of every enabled network source, one line each with what
+  the network said (the community's name, the bot's username, its rights) and any warning; exits 1
   naming the failing ones; with none configured says so and exits 0;
 - ``import FILE --source ID --format csv|xlsx|jsonl --mapping JSON [--dry-run]``: the same import
   as the «Импорт сообщений из файла» page; prints the report;
@@ -52,13 +53,16 @@ class Command(BaseCommand):
             return
         failed: list[str] = []
         for source in sources:
-            error = polling.check_source(source)
+            report, error = polling.check_source_report(source)
             label = f"{source.name} (#{source.pk}, {source.get_kind_display()})"
             if error:
                 failed.append(f"«{source.name}» (#{source.pk})")
                 self.stdout.write(f"ОШИБКА  {label}: {error}")
-            else:
-                self.stdout.write(f"OK      {label}")
+                continue
+            found = "; ".join(report.found) if report is not None else ""
+            self.stdout.write(f"OK      {label}: {found}" if found else f"OK      {label}")
+            for warning in report.warnings if report is not None else []:
+                self.stdout.write(f"  ВНИМАНИЕ: {warning}")
         if failed:
             self.stderr.write(f"Не работают источники: {', '.join(failed)}")
             sys.exit(1)

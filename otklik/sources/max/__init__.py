@@ -1,0 +1,1 @@
+"""MAX (national messenger) Bot API connector: client, parser, fake server."""
