@@ -177,7 +177,7 @@ class Command(BaseCommand):
             if opts["dev"]:
                 # On a developer's machine run as root (containers) Celery warns on every start;
                 # production runs it as its own user (deploy/systemd), where the warning is right.
-                worker_env["PYTHONWARNINGS"] = "ignore::celery.exceptions.SecurityWarning"
+                worker_env["PYTHONWARNINGS"] = "ignore:You're running the worker with superuser privileges"
             start("worker", self._worker_argv(opts, level=level), env=worker_env)
             start("beat", self._beat_argv(level=level))
         stopping = False
