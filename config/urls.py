@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -15,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("otklik.security.urls")),
     path("o/<slug:slug>/accounts/", accounts_page, name="official-accounts"),
     path("o/<slug:slug>/", include("otklik.reports.public_urls")),
     path("hooks/", include("otklik.sources.urls")),
@@ -24,5 +23,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("calendar/", include("otklik.organization.urls")),
     path("", include("otklik.web.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT, in any mode: attachments and stored reports go out only through
+# views that check rights (otklik.security.files).

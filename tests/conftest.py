@@ -83,6 +83,14 @@ def make_org(slug: str = "gz", name: str = "Администрация Гази�
     return Org(adm=adm, depts=depts, users=users, topics=topics, places=places)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters (Django's cache) start empty in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def org(db: Any) -> Org:
     return make_org()

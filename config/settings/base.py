@@ -7,6 +7,7 @@ the same kind of file through kombu's SQLAlchemy transport, so that ``make run``
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -44,7 +45,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Security (h15a): login throttling, two-factor, CSP; "ninja" serves the API docs' assets from
+    # its wheel instead of a CDN.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
+    "ninja",
     "otklik.core",
+    "otklik.security",
     "otklik.organization",
     "otklik.inbox",
     "otklik.cases",
@@ -61,14 +71,19 @@ MIDDLEWARE = [
     "otklik.core.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "otklik.security.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "otklik.web.middleware.ActorTimezoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the request into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -108,7 +123,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "ru"
@@ -128,6 +146,85 @@ MEDIA_ROOT = DATA_DIR / "media"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# ---------------------------------------------------------------------------------------------
+# Security (h15a): sign-in, two-factor, API tokens and limits, headers. See README «Безопасность».
+
+# django-axes: a wrong password from one address for one login, OTKLIK_LOGIN_FAILURE_LIMIT times,
+# locks that pair out for OTKLIK_LOGIN_COOLOFF_MINUTES. By (login, address) and not by address
+# alone: an administration's staff sit behind one NAT address, and one person's typos must not
+# lock out the office; nor by login alone, which would let anyone lock the Head out.
+AUTHENTICATION_BACKENDS = [
+    "otklik.security.backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(env("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "otklik.security.network.client_ip"
+AXES_LOCKOUT_CALLABLE = "otklik.security.views.locked_out"
+AXES_VERBOSE = False
+
+# Two-factor (django-otp, TOTP + recovery codes). Required, when on, of the Head, the responsible
+# official, curators, the administration's administrator and Django staff; whoever has enrolled a
+# device is asked for a code whether it is required or not.
+OTKLIK_REQUIRE_2FA = env_bool("REQUIRE_2FA", False)
+OTP_TOTP_ISSUER = env("TOTP_ISSUER", "Otklik")
+# The admin may delete a person's devices (a lost phone) but never sees their keys or codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+OTKLIK_RECOVERY_CODES = 10
+
+# The client's address, for throttling: REMOTE_ADDR unless the site sits behind this many
+# reverse proxies that each append to X-Forwarded-For (never trusted otherwise).
+OTKLIK_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+
+# API tokens and rate limits (per token, or per person for the UI's session), counted in the cache.
+OTKLIK_API_TOKEN_DAYS = int(env("API_TOKEN_DAYS", "90"))
+OTKLIK_API_TOKEN_MAX_DAYS = 366
+OTKLIK_API_RATE = env("API_RATE", "600/m")
+OTKLIK_API_WRITE_RATE = env("API_WRITE_RATE", "120/m")
+OTKLIK_API_AUTH_FAILURE_RATE = env("API_AUTH_FAILURE_RATE", "30/m")
+
+# The cache holds the rate-limit counters: one per process by default, shared when it is Redis
+# (OTKLIK_CACHE_URL=redis://…; the broker's Redis is used when the broker is Redis).
+_CACHE_URL = env("CACHE_URL", "")
+if not _CACHE_URL and env("BROKER_URL", "").startswith(("redis://", "rediss://")):
+    _CACHE_URL = env("BROKER_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL, "KEY_PREFIX": "otklik"}
+        if _CACHE_URL.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "otklik"}
+    )
+}
+
+# Files (attachments, stored reports) are served only by views that check rights. With a reverse
+# proxy the view answers with a header and the proxy sends the file: nginx's X-Accel-Redirect to
+# OTKLIK_X_ACCEL_REDIRECT_PREFIX (an ``internal`` location aliased to MEDIA_ROOT), or X-Sendfile
+# (Apache mod_xsendfile, lighttpd) with OTKLIK_X_SENDFILE=1. Neither: Django streams the file.
+OTKLIK_X_ACCEL_REDIRECT_PREFIX = env("X_ACCEL_REDIRECT_PREFIX", "")
+OTKLIK_X_SENDFILE = env_bool("X_SENDFILE", False)
+
+# Content Security Policy (django-csp): no inline script or style, nothing from other origins.
+# Downloads carry their own stricter policy (sandbox), which the middleware leaves alone.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# ---------------------------------------------------------------------------------------------
 
 # Sessions live in the database (Django's default, said here on purpose): any web replica can
 # serve any request, nothing is kept in a process. ``OTKLIK_SESSIONS=redis`` keeps them in Redis

@@ -20,8 +20,28 @@ if not SECRET_KEY or SECRET_KEY.startswith("dev-insecure") or len(SECRET_KEY) < 
 DEBUG = False
 SESSION_COOKIE_SECURE = env_bool("COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = env_bool("COOKIE_SECURE", True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-USE_X_FORWARDED_HOST = False
+
+# --- Security (h15a): HTTPS, proxy headers, hosts, two-factor ---------------------------------
+# Hosts: the public name(s) must be listed; loopback is there for the health check.
+ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
+# HSTS is sent only on HTTPS requests (which Django recognises behind a proxy only with the
+# header below).
+SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", True)
+# The proxy's HTTPS header is trusted only when named, e.g. OTKLIK_PROXY_SSL_HEADER=X-Forwarded-Proto,
+# and only behind a proxy that sets it on every request (a client could send it otherwise).
+_PROXY_SSL_HEADER = env("PROXY_SSL_HEADER", "").strip()
+if _PROXY_SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+# Django redirects HTTP to HTTPS only when asked: normally the reverse proxy does it (and answers
+# port 80 itself), and a redirect here without the proxy's header would loop.
+SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", False)
+if not SECURE_SSL_REDIRECT:
+    SILENCED_SYSTEM_CHECKS = ["security.W008"]
+OTKLIK_REQUIRE_2FA = env_bool("REQUIRE_2FA", True)
+# ---------------------------------------------------------------------------------------------
 
 _default_storage: dict[str, object] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 if env("MEDIA_S3_BUCKET"):

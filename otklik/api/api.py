@@ -7,35 +7,27 @@ no right → 403 (or 404 where existence must not leak), a bad payload → 422 n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Router, Status
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.security import APIKeyHeader
 
 from otklik.cases import actions, selectors
 from otklik.cases.models import Case
-from otklik.core.errors import ApplicationError, NotFound, ValidationFailed
+from otklik.core.errors import ApplicationError, ValidationFailed
 from otklik.domain.messages import Attachment as IncomingAttachment
 from otklik.domain.messages import IncomingMessage
 from otklik.inbox.actions import message_dismiss, message_ingest_batch, source_for
 from otklik.inbox.models import Message, Source
-from otklik.organization.services import Actor, actor_for, api_token_user
+from otklik.organization.services import Actor, actor_for
 
 from . import schemas as s
-
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        try:
-            user = api_token_user(token)
-        except NotFound:
-            return None
-        request.user = user
-        return user
+from .security import ApiRateThrottle, TokenAuth, VerifiedSessionAuth
 
 
 class AdministrationHeader(APIKeyHeader):
@@ -51,7 +43,8 @@ api = NinjaAPI(
     title="Отклик API",
     version="1.0",
     description="Сообщения из открытых источников: приём, маршрутизация, ответы, сроки (Положение № 352).",
-    auth=[TokenAuth(), SessionAuth()],
+    auth=[TokenAuth(), VerifiedSessionAuth()],
+    throttle=[ApiRateThrottle()],
     urls_namespace="api",
 )
 
@@ -82,9 +75,18 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(
-        request, {"detail": "Требуется вход в систему или токен API.", "code": "unauthorized"}, status=401
+    detail = getattr(request, "otklik_auth_detail", None) or "Требуется вход в систему или токен API."
+    return api.create_response(request, {"detail": detail, "code": "unauthorized"}, status=401)
+
+
+@api.exception_handler(Throttled)
+def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    response = api.create_response(
+        request, {"detail": "Слишком много запросов: повторите позже.", "code": "rate_limited"}, status=429
     )
+    if exc.wait is not None:
+        response["Retry-After"] = str(math.ceil(exc.wait))
+    return response
 
 
 def _actor(request: HttpRequest) -> Actor:

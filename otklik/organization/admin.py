@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import (
     Absence,
@@ -16,6 +25,7 @@ from .models import (
     ProductionCalendarYear,
     Topic,
 )
+from .tokens import api_token_revoke, api_token_save_new
 
 
 def _recompute_after_commit(request, administration_id: int, why: str) -> None:  # type: ignore[no-untyped-def]
@@ -136,7 +146,74 @@ class ProductionCalendarYearAdmin(admin.ModelAdmin):
         return False
 
 
+class ApiTokenAddForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name", "expires_at")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expires_at"].initial = timezone.now() + dt.timedelta(days=settings.OTKLIK_API_TOKEN_DAYS)
+
+    def clean_expires_at(self) -> dt.datetime:
+        value = self.cleaned_data["expires_at"]
+        now = timezone.now()
+        if not now < value <= now + dt.timedelta(days=settings.OTKLIK_API_TOKEN_MAX_DAYS):
+            raise forms.ValidationError(
+                _("Срок действия — от 1 до %(days)s дней.") % {"days": settings.OTKLIK_API_TOKEN_MAX_DAYS}
+            )
+        return value
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "is_active")
-    readonly_fields = ("key_hash", "prefix", "created_at", "last_used_at")
+    """Issue (the value is shown once, in a message), look at and revoke tokens; never delete them."""
+
+    list_display = ("name", "user", "prefix", "created_at", "expires_at", "last_used_at", "is_active", "revoked_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "prefix", "user__username")
+    fields = (
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "is_active",
+        "revoked_at",
+        "revoked_by",
+    )
+    readonly_fields = tuple(f for f in fields if f != "name")  # a token is renamed, never re-pointed
+    actions = ["revoke"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ("user", "name", "expires_at") if obj is None else self.fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        if change:
+            obj.save(update_fields=["name"])
+            return
+        obj.created_at = timezone.now()
+        raw = api_token_save_new(obj)
+        messages.warning(
+            request,
+            _("Токен для %(user)s: %(token)s — скопируйте его сейчас, больше он показан не будет.")
+            % {"user": obj.user.get_username(), "token": raw},
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # who used the API with which token stays on record; revoke instead
+
+    @admin.action(description=gettext_lazy("Отозвать выбранные токены"))
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        for token in queryset:
+            api_token_revoke(token=token, by=request.user)  # type: ignore[arg-type]
+        self.message_user(request, _("Токены отозваны."))

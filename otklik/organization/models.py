@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from otklik.domain.networks import NETWORK_CHOICES
@@ -313,19 +314,38 @@ class Absence(models.Model):
 
 
 class ApiToken(models.Model):
-    """A token for integrations (monitoring systems, ЦУР exports) acting as a person."""
+    """A person's token for integrations (monitoring systems, ЦУР exports), acting as that person.
+
+    Only the SHA-256 of the token is kept (``organization.tokens``); the plain value is shown once.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("название"), max_length=128)
-    key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("начало токена"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("выпущен"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("действует до"))
+    last_used_at = models.DateTimeField(_("последнее использование"), null=True, blank=True, editable=False)
     is_active = models.BooleanField(_("действует"), default=True)
+    revoked_at = models.DateTimeField(_("отозван"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("кем отозван"),
+    )
 
     class Meta:
         verbose_name = _("токен API")
         verbose_name_plural = _("токены API")
+        ordering = ["-created_at"]
+        constraints = [
+            # A token without its hash could never be used, and a second one would break uniqueness.
+            models.CheckConstraint(condition=~Q(key_hash="") & ~Q(prefix=""), name="api_token_has_hash"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
+        return f"{self.name} (otk_{self.prefix}…)"

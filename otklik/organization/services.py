@@ -1,16 +1,15 @@
-"""Reads and writes of the organisation: who an actor is, substitutes, API tokens (calendars: ``calendars.py``)."""
+"""Reads and writes of the organisation: who an actor is, substitutes (calendars: ``calendars.py``, API tokens:
+``tokens.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from otklik.core.errors import NotFound, PermissionDenied
+from otklik.core.errors import PermissionDenied
 
-from .models import Absence, Administration, ApiToken, Membership, Role
+from .models import Absence, Administration, Membership, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -113,21 +112,3 @@ def people_with_role(administration: Administration, role: str) -> list[int]:
         .values_list("user_id", flat=True)
         .distinct()
     )
-
-
-def api_token_create(*, user: User, name: str) -> str:
-    """Create a token and return its plain value — shown once, stored only as a hash."""
-    raw = "otk_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, key_hash=_hash(raw), prefix=raw[4:12])
-    return raw
-
-
-def api_token_user(raw: str) -> User:
-    token = ApiToken.objects.filter(key_hash=_hash(raw), is_active=True).select_related("user").first()
-    if token is None or not token.user.is_active:
-        raise NotFound("Токен не найден.")
-    return token.user
-
-
-def _hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from otklik.core.errors import ApplicationError
 from otklik.organization.services import Actor, actor_for
+from otklik.security.files import secure_download_headers
 
 from . import tables as t
 from .queries import CURATOR_ROW, MonthlyReport, is_whole_month, month_bounds, parse_month
@@ -174,4 +175,4 @@ def report_download(request: HttpRequest, fmt: str) -> HttpResponse:
     report = report_build(actor.administration, start, end)
     response = HttpResponse(report_render(report, fmt), content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{report_filename(report, fmt)}"'
-    return response
+    return secure_download_headers(response)  # type: ignore[return-value]

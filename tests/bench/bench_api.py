@@ -85,7 +85,7 @@ from django.contrib.auth.models import User  # noqa: E402
 from otklik.cases.models import Assignment, Case, search_key  # noqa: E402
 from otklik.domain.workflow import OPEN_STATES, State  # noqa: E402
 from otklik.organization.models import Administration, Department, Membership, Role, Topic  # noqa: E402
-from otklik.organization.services import api_token_create  # noqa: E402
+from otklik.organization.tokens import api_token_create  # noqa: E402
 from otklik.sla.models import Stage  # noqa: E402
 
 

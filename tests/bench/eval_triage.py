@@ -3,15 +3,18 @@
     .venv/bin/python tests/bench/eval_triage.py [--errors] [--smoke-only]
 
 Real sets (see ``tests/triage_real/build.py`` for where every item comes from):
-* topics: ``topics_eval.jsonl`` — citizens' messages to authorities, labelled by us; the rules
-  are tuned on ``topics_tune.jsonl`` (the Perm ЦУР's sub-topic names) and the template tune set.
-* learning: the learners are trained on the tune labels (ЦУР sub-topic names + template tune set)
-  and measured on the real messages; also cross-validated on the real toxic/neutral corpus.
+* topics: ``topics_eval.jsonl`` — 248 citizens' messages to authorities, labelled by us, split from
+  ``topics_tune.jsonl`` (158) by page. The rules are tuned on the tuning split only (and on the
+  template tune set); ``--errors`` prints the tuning split's errors, never the evaluation's.
+* learning: the learners are trained on the tune labels (the real tuning messages, the Perm ЦУР's
+  sub-topic names and the template tune set) and measured on the evaluation messages, per class
+  side by side; also cross-validated on the real toxic/neutral corpus.
 * П.19 screen: ``screen_eval.jsonl`` (toxic comments and their human neutral rewrites, a part of
   the RUSSE-2022 corpus disjoint from ``screen_tune.jsonl``), plus the real and template
   complaints as neutral text.
 * repeats: real paraphrases (each toxic comment and its neutral rewrite are the same message
-  said twice) among the other real messages, and the template set (same place, topic, day).
+  said twice) among the other real messages, real repeats (two messages from different pages
+  about the same problem, ``repeat_of``) among the evaluation messages, and the template set.
 Never tune on the eval files.
 """
 
@@ -99,30 +102,76 @@ def topic_figures(rows: list[dict[str, Any]], triager: Triager, same: dict[str, 
     }
 
 
-def learning_figures(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> dict[str, float]:
-    """Rules, plain TF-IDF + LR, the calibrated word+char model, and what retraining keeps."""
-    out: dict[str, float] = {}
+def learning_figures(train: list[dict[str, Any]], test: list[dict[str, Any]]) -> dict[str, Any]:
+    """Rules, plain TF-IDF + LR, the calibrated word+char model, and what retraining keeps.
+
+    Accuracies of the first guess, and ``per_class`` (precision, recall) of each, side by side.
+    """
+    out: dict[str, Any] = {}
+    gold = [r["topic"] for r in test]
     rules = Triager.default()
-    out["rules"] = topic_figures(test, rules)["accuracy_first_guess"]
+    preds: dict[str, list[str | None]] = {"rules": _first_guesses(rules, test)}
     for kind in ("baseline", "calibrated"):
         model = TopicModel.train(train, kind=kind)
-        out[kind] = _model_accuracy(model, test)
+        probs = model.predict_proba_many([r["text"] for r in test])
+        preds[kind] = [max(p, key=lambda k: p[k]) for p in probs]
     kept = TopicModel.train(train, kind="auto", rubric=rules.rubric)
-    out["kept"] = _model_accuracy(kept, test, rubric_triager=Triager.default(model=kept))
-    out["kept_kind"] = kept.kind  # type: ignore[assignment]
+    preds["kept"] = _first_guesses(Triager.default(model=kept), test)
+    for name, pred in preds.items():
+        out[name] = sum(p == g for p, g in zip(pred, gold, strict=True)) / len(test)
+    out["kept_kind"] = kept.kind
     out["kept_rules_weight"] = kept.rules_weight
+    out["per_class"] = {name: per_class(gold, pred) for name, pred in preds.items()}
     return out
 
 
-def _model_accuracy(model: TopicModel, test: list[dict[str, Any]], rubric_triager: Triager | None = None) -> float:
-    if rubric_triager is not None:
-        res = rubric_triager.analyze_many([(r["text"], None, None, None) for r in test])
-        return sum(
-            (x.topic_candidates[0].topic if x.topic_candidates else None) == r["topic"]
-            for x, r in zip(res, test, strict=True)
-        ) / len(test)
-    probs = model.predict_proba_many([r["text"] for r in test])
-    return sum(max(p, key=lambda k: p[k]) == r["topic"] for p, r in zip(probs, test, strict=True)) / len(test)
+def _first_guesses(triager: Triager, test: list[dict[str, Any]]) -> list[str | None]:
+    res = triager.analyze_many([(r["text"], None, None, None) for r in test])
+    return [x.topic_candidates[0].topic if x.topic_candidates else None for x in res]
+
+
+def by_setting(rows: list[dict[str, Any]], triager: Triager) -> dict[str, tuple[int, float]]:
+    """Accuracy (topic, «не определено» counted wrong) of urban and of rural messages."""
+    out = {}
+    for setting in ("urban", "rural"):
+        part = [r for r in rows if r.get("setting") == setting]
+        if part:
+            out[setting] = (len(part), topic_figures(part, triager)["accuracy"])
+    return out
+
+
+def repeat_figures_real(rows: list[dict[str, Any]], triager: Triager) -> dict[str, float]:
+    """Each message with ``repeat_of`` against all the others (a day later): is its original found?"""
+    repeats = [r for r in rows if r.get("repeat_of")]
+    index = RepeatIndex()
+    results = triager.analyze_many([(r["text"], None, None, None) for r in rows])
+    by_id = dict(zip((r["id"] for r in rows), results, strict=True))
+    for n, r in enumerate(rows):
+        if r.get("repeat_of"):
+            continue
+        res = by_id[r["id"]]
+        index.add(r["id"], r["text"], None, None, T0 + timedelta(minutes=n), topic=res.topic, lemmas=res.content_lemmas)
+    tp = fp = 0
+    for r in repeats:
+        res = by_id[r["id"]]
+        m = index.find(r["text"], None, None, T0 + timedelta(days=1), lemmas=res.content_lemmas, topic=res.topic)
+        tp += m is not None and m.case_id == r["repeat_of"]
+        fp += m is not None and m.case_id != r["repeat_of"]
+    # false links among the messages that repeat nothing: each against the others
+    alarms = 0
+    singles = [r for r in rows if not r.get("repeat_of") and r["id"] not in {x["repeat_of"] for x in repeats}]
+    for r in singles:
+        res = by_id[r["id"]]
+        m = index.find(
+            r["text"], None, None, T0 + timedelta(days=1), exclude=r["id"], lemmas=res.content_lemmas, topic=res.topic
+        )
+        alarms += m is not None
+    return {
+        "pairs": len(repeats),
+        "recall": tp / max(1, len(repeats)),
+        "precision": tp / max(1, tp + fp),
+        "false_link_rate_on_singles": alarms / max(1, len(singles)),
+    }
 
 
 def cv_toxicity(rows: list[dict[str, Any]], folds: int = 5) -> dict[str, float]:
@@ -278,19 +327,32 @@ def main() -> None:
     triager = Triager.default()
     if "--smoke-only" not in sys.argv:
         topics = load(REAL / "topics_eval.jsonl")
+        real_tune = load(REAL / "topics_tune.jsonl")
         f = topic_figures(topics, triager)
-        _print(f"real citizens' messages, rules only ({len(topics)} messages, 25-topic rubric):", f)
-        print("  per class (n, precision, recall):")
-        for c, v in f["per_class"].items():
-            print(f"    {c:16s} {v['n']:3d}  {v['precision']:.2f}  {v['recall']:.2f}")
-        print("  coverage against accuracy (threshold on the best score: coverage, accuracy):")
+        _print(f"real citizens' messages (evaluation split), rules only ({len(topics)} messages, 25-topic rubric):", f)
+        print("  coverage against accuracy (threshold on the best score: coverage, accuracy of the first guess):")
         for th, cov, acc in f["curve"]:
             print(f"    > {th:.1f}: {cov:.2f}  {acc:.3f}")
+        for setting, (n, acc) in by_setting(topics, triager).items():
+            print(f"  {setting:28s} {acc:.3f}  ({n} messages)")
+        ft = topic_figures(real_tune, triager)
+        _print(f"real citizens' messages (tuning split), rules only ({len(real_tune)} messages):", ft)
         if verbose:
-            print("\n".join("    " + e for e in f["errors"]))
-        tune = load(REAL / "topics_tune.jsonl") + [r for r in load(SMOKE_TUNE) if r.get("topic")]
+            print("\n".join("    " + e for e in ft["errors"]))
+        tune = real_tune + load(REAL / "topics_taxonomy.jsonl") + [r for r in load(SMOKE_TUNE) if r.get("topic")]
         lf = learning_figures(tune, topics)
-        _print("learning (trained on the tune labels, measured on the real messages):", lf)
+        _print("learning (trained on the tune labels, measured on the evaluation messages; first guess):", lf)
+        names = list(lf["per_class"])
+        print("  per class, n, then precision/recall of: " + ", ".join(names))
+        for c in sorted(lf["per_class"]["rules"]):
+            cells = "  ".join(
+                f"{lf['per_class'][k][c]['precision']:.2f}/{lf['per_class'][k][c]['recall']:.2f}" for k in names
+            )
+            print(f"    {c:16s} {lf['per_class']['rules'][c]['n']:3d}  {cells}")
+        _print(
+            "real repeats (another page, same problem) among the evaluation messages:",
+            repeat_figures_real(topics, triager),
+        )
         screen_real = load(REAL / "screen_eval.jsonl")
         cv = cv_toxicity(screen_real)
         _print("learners on a real binary task (toxic vs neutral rewrite, 5-fold CV):", cv)

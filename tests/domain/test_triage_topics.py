@@ -51,6 +51,25 @@ def test_rubric_covers_the_cur_categories_and_urban_words(triager: Triager, text
 @pytest.mark.parametrize(
     ("text", "topic"),
     [
+        # forms pymorphy3 reads as another word: «ямы» -> «ям», «газа» -> «газа»
+        ("Во дворе огромные ямы, не проехать", "roads"),
+        ("Вторую неделю нет газа, готовить не на чем", "gas"),
+        # a hyphenated compound counts by its parts, also a dash typed without spaces
+        ("Мама-инвалид не может выйти из дома, просим пандус", "social"),
+        ("Сменился хозяин рынка-увеличились цены за место", "trade"),
+        # «на связи» is a greeting, not a complaint about communications
+        ("На связи жители Овсянки: у нас разбитая дорога и пыль", "roads"),
+        # outages said plainly
+        ("В доме, где живут двое пожилых, с июля нет воды", "water"),
+    ],
+)
+def test_forms_compounds_and_greetings_found_in_real_messages(triager: Triager, text: str, topic: str) -> None:
+    assert triager.analyze(text).topic == topic
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
         ("Огромная яма на дороге возле школы, машины бьют колёса", "roads"),
         ("Рядом с больницей не вывозят мусор неделю", "waste"),
         ("На остановке «Мосты» нет расписания автобусов", "transport"),

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.test import Client
 
-from otklik.organization.services import api_token_create
+from otklik.organization.tokens import api_token_create
 
 
 class Api:

@@ -396,7 +396,9 @@ def test_upload_checks_type_by_content(client: Client, org: Any, settings: Any, 
     settings.MEDIA_ROOT = tmp_path
     case = routed_case(org, "zhkh")
     login(client, org, "zhkh")
-    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    from tests import media
+
+    png = media.png()
     client.post(reverse("web:case_upload", args=[case.pk]), {"file": SimpleUploadedFile("photo.png", png)})
     assert case.attachments.count() == 1
     att = case.attachments.get()

@@ -13,12 +13,13 @@ from otklik.core.errors import IllegalTransition, NotFound, ValidationFailed
 from otklik.domain.messages import IncomingMessage
 from otklik.inbox.actions import message_ingest_batch, source_for
 from otklik.inbox.models import Message, Source
+from tests import media
 from tests.conftest import chita
 
 pytestmark = pytest.mark.django_db
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 100
-MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 100
+JPEG = media.jpeg()
+MP4 = media.mp4()
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +65,7 @@ def test_the_type_is_judged_by_content_not_by_the_name(org: Any) -> None:
 
 def test_a_file_over_the_limit_is_refused(org: Any) -> None:
     case = _case_in_work(org)
-    big = SimpleUploadedFile("big.jpg", JPEG + b"\x00" * (10 * 1024 * 1024))
+    big = SimpleUploadedFile("big.jpg", JPEG + b"\x00" * (10 * 1024 * 1024))  # sized before it is decoded
     with pytest.raises(ValidationFailed, match="МБ"):
         actions.case_attach_file(case=case, actor=org.actor("roads"), upload=big)
 

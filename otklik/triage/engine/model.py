@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 FORMAT_VERSION = 2
 KINDS = ("calibrated", "baseline")
-RULE_WEIGHTS = (0.0, 0.2, 0.35)  # share of the rules in the blend that cross-validation may pick
+RULE_WEIGHTS = (0.0, 0.2, 0.35, 0.5, 0.7, 0.9)  # share of the rules in the blend that cross-validation may pick
 
 
 def lemma_string(text: str) -> str:

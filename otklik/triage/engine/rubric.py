@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .resources import load_records, shipped_records
-from .text import Doc, lemmatize_phrase
+from .text import Doc, lemma, lemmatize_phrase
 
 FALLBACK_TOPIC = "other"
 LANDMARK_SHARE = 0.25
@@ -29,7 +29,7 @@ LANDMARKS = frozenset(
 )
 # words after which a landmark tells where, not what («возле школы», «рядом с больницей», «до моста»)
 LOCATIVE = frozenset(
-    "возле около рядом напротив близ вблизи недалеко неподалеку неподалёку у за перед мимо вдоль между позади"
+    "возле около вокруг рядом напротив близ вблизи недалеко неподалеку неподалёку у за перед мимо вдоль между позади"
     " район сторона к до через над под остановка остановочный ул проспект переулок тц жк мкр микрорайон".split()
 )
 
@@ -135,18 +135,17 @@ class Rubric:
                     for j in range(i, i + n):
                         owned.setdefault(j, code)
         for i, tok in enumerate(toks):
-            unigrams = self._unigrams.get(tok.lemma, ())
-            if not unigrams:
-                continue
-            share = _landmark_share(doc, i)
-            for code, weight in unigrams:
-                if owned.get(i, code) != code:
-                    continue
-                hits = found.setdefault(code, {})
-                key: tuple[str, ...] = (tok.lemma,)
-                w = weight * share
-                if key not in hits or hits[key][0] < w:
-                    hits[key] = (w, tok.text)
+            for key_lemma in self._unigram_lemmas(tok.lemma, tok.lower):
+                unigrams = self._unigrams[key_lemma]
+                share = _landmark_share(doc, i, lemmas=(key_lemma,))
+                for code, weight in unigrams:
+                    if owned.get(i, code) != code:
+                        continue
+                    hits = found.setdefault(code, {})
+                    key: tuple[str, ...] = (key_lemma,)
+                    w = weight * share
+                    if key not in hits or hits[key][0] < w:
+                        hits[key] = (w, tok.text)
         out: dict[str, tuple[float, list[str]]] = {}
         for code, hits in found.items():
             # A phrase absorbs the weight of its own words ("детская площадка" is not also "площадка").
@@ -160,6 +159,17 @@ class Rubric:
                 words.append(written)
             out[code] = (total, words)
         return out
+
+    def _unigram_lemmas(self, lem: str, lower: str) -> tuple[str, ...]:
+        """The keyword lemmas a token stands for: its own, or, for a hyphenated compound that is
+        no keyword as a whole, those of its parts («мама-инвалид», «дети-инвалиды», and a dash
+        typed without spaces: «рынка-увеличились»)."""
+        if lem in self._unigrams:
+            return (lem,)
+        if "-" not in lower:
+            return ()
+        parts = (lemma(part) for part in lower.split("-") if len(part) > 2)
+        return tuple(dict.fromkeys(p for p in parts if p in self._unigrams))
 
     def score(self, doc: Doc, top: int = 3) -> list[TopicScore]:
         """Top topics by rules; score = share of matched weight, damped when evidence is thin.
@@ -185,12 +195,12 @@ class Rubric:
 FALLBACK_NAME = "Прочее"
 
 
-def _landmark_share(doc: Doc, i: int, n: int = 1) -> float:
-    """``LANDMARK_SHARE`` when the keyword at tokens ``i…i+n-1`` is a landmark that only locates
-    the problem, else 1."""
+def _landmark_share(doc: Doc, i: int, n: int = 1, lemmas: tuple[str, ...] | None = None) -> float:
+    """``LANDMARK_SHARE`` when the keyword at tokens ``i…i+n-1`` (of ``lemmas``, the part of a
+    hyphenated compound that matched) is a landmark that only locates the problem, else 1."""
     toks = doc.tokens
     tok = toks[i]
-    if not any(t.lemma in LANDMARKS for t in toks[i : i + n]):
+    if not any(lem in LANDMARKS for lem in (lemmas or tuple(t.lemma for t in toks[i : i + n]))):
         return 1.0
     for j in range(max(0, i - 2), i):
         if toks[j].sentence == tok.sentence and toks[j].lemma in LOCATIVE:

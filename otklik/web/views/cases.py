@@ -353,12 +353,12 @@ def case_comment(request: HttpRequest, actor: Actor, case_id: int) -> HttpRespon
 @actor_view()
 def attachment_file(request: HttpRequest, actor: Actor, case_id: int, attachment_id: int) -> HttpResponseBase:
     """Serve an attachment only to those who may see the case (media is not public)."""
-    from django.http import FileResponse
+    from otklik.security.files import protected_file_response
 
     case = _case(actor, case_id)
     attachment = Attachment.objects.filter(case=case, pk=attachment_id).first()
     if attachment is None:
         raise NotFound(_("Вложение не найдено."))
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = "inline"
-    return response
+    return protected_file_response(
+        attachment.file.name, filename=attachment.original_name, content_type=attachment.content_type
+    )

@@ -81,6 +81,13 @@
     }
   });
 
+  // A <select data-autosubmit> (the language switch) submits its form on change: no inline handler,
+  // the Content-Security-Policy allows scripts only from our static files.
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t && t.matches && t.matches("select[data-autosubmit]") && t.form) t.form.submit();
+  });
+
   function init() {
     document.querySelectorAll("[data-editor] textarea[data-maxlen]").forEach(updateEditor);
     tick();
