@@ -8,15 +8,23 @@ STAMP := $(VENV)/.installed-dev
 HTMX := otklik/web/vendor/htmx/htmx.min.js
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test check bench venv assets chromium clean messages
+.PHONY: run test check bench bench-1m venv assets chromium clean messages
+
+# pip speaks only on errors (-qq): its notices and the build backend's warnings would bury what
+# `make run` prints last, the address and the logins.
+PIP := PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_WARN_SCRIPT_LOCATION=1 $(VENV)/bin/pip install -qq
+# The port of `make run` (OTKLIK_PORT works too): `make run PORT=8001`.
+PORT ?= $(or $(OTKLIK_PORT),8000)
+HOST ?= $(or $(OTKLIK_HOST),127.0.0.1)
 
 $(VENV)/bin/python:
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip wheel setuptools
+	@$(PYTHON) -m venv $(VENV)
+	@$(PIP) --upgrade pip wheel setuptools 2>&1 | grep -v "^WARNING: Location" || true
 
 $(STAMP): pyproject.toml | $(VENV)/bin/python
-	$(VENV)/bin/pip install -q -e '.[dev]'
-	touch $(STAMP)
+	@echo "Устанавливаю зависимости в $(VENV) (один раз, несколько минут)…"
+	@set -o pipefail; $(PIP) -e '.[dev]' 2>&1 | { grep -v "^WARNING: Location" || true; }
+	@touch $(STAMP)
 
 venv: $(STAMP)
 
@@ -29,11 +37,12 @@ $(HTMX): package.json
 
 assets: $(HTMX)
 
+# System checks run once, in `serve` (each warning shown once); the steps before skip them.
 run: venv assets
-	$(OTKLIK) migrate --noinput
-	$(OTKLIK) collectstatic --noinput -v0
-	$(OTKLIK) demo --if-empty
-	$(OTKLIK) serve
+	@$(OTKLIK) migrate --noinput --skip-checks -v0
+	@$(OTKLIK) collectstatic --noinput -v0
+	@$(OTKLIK) demo --if-empty --skip-checks
+	@$(OTKLIK) serve --dev --host $(HOST) --port $(PORT)
 
 # The browser for the e2e tests: Debian's chromium (Playwright's own download cannot work offline).
 chromium:
@@ -50,8 +59,13 @@ check: venv
 	$(VENV)/bin/mypy otklik config
 	$(VENV)/bin/lint-imports
 
+# Every benchmark; bench_screens.py seeds 100,000 cases and measures every screen under gunicorn
+# (on PostgreSQL with OTKLIK_DATABASE_URL=postgres://…). `make bench-1m`: the screens at 1,000,000.
 bench: venv
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+bench-1m: venv
+	$(PY) tests/bench/bench_screens.py --million
 
 # The catalog is kept sorted by msgid, without source locations or a creation date, so that
 # branches adding strings in different places merge without conflicts.

@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from otklik.api.api import api
+from otklik.core.health import healthz
 from otklik.organization.views import accounts_page
 
 admin.site.site_header = "Отклик — администрирование"
 admin.site.site_title = "Отклик"
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "otklik.core.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -225,6 +226,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # ---------------------------------------------------------------------------------------------
 
+# Sessions live in the database (Django's default, said here on purpose): any web replica can
+# serve any request, nothing is kept in a process. ``OTKLIK_SESSIONS=redis`` keeps them in Redis
+# (``OTKLIK_REDIS_URL``) instead, through Django's cache.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -237,10 +242,32 @@ CELERY_BROKER_URL = env("BROKER_URL", f"sqla+sqlite:///{DATA_DIR / 'celery-broke
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# Tasks are idempotent and acknowledged after they ran: a worker that dies mid-task leaves the
+# message to be delivered again (to itself after a restart, or to another worker).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_EAGER", False)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # our LOGGING (structured, with the request id) stays
+# One queue per kind of work, so a slow report or a flood of triage never holds up publication;
+# ``celery`` takes the rest (sweeps, heartbeats). Workers choose queues with ``-Q``
+# (``OTKLIK_WORKER_QUEUES``); one worker takes all of them by default.
+OTKLIK_QUEUES = ("ingest", "triage", "publish", "notify", "reports", "celery")
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "otklik.sources.tasks.*": {"queue": "ingest"},
+    "otklik.inbox.tasks.*": {"queue": "triage"},
+    "otklik.triage.tasks.*": {"queue": "triage"},
+    "otklik.cases.tasks.*": {"queue": "publish"},
+    "otklik.notify.tasks.*": {"queue": "notify"},
+    "otklik.sla.tasks.*": {"queue": "notify"},
+    "otklik.reports.tasks.*": {"queue": "reports"},
+}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # An unacknowledged task goes back to the queue after this long: longer than the longest task
+    # (the nightly retraining may run an hour), or a running task would be handed out twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 if CELERY_BROKER_URL.startswith("sqla+"):
     # The SQL broker is polled, by default once a second, and with prefetch 1 and acks_late a worker
     # takes only `concurrency` tasks per poll (~2 tasks/s): the backlog `otklik demo` leaves then
@@ -250,6 +277,7 @@ if CELERY_BROKER_URL.startswith("sqla+"):
 
     _kombu_sqla.Transport.polling_interval = 0.2
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULER = "otklik.core.beat:Scheduler"
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
@@ -264,6 +292,33 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # 18:30 UTC = 03:30 in Chita (UTC+9): the night of the first customer.
     "triage-retrain": {"task": "otklik.triage.tasks.retrain_topic_models", "schedule": crontab(hour=18, minute=30)},
 }
+# A heartbeat into every queue: /healthz tells which queue has no worker taking from it.
+for _queue in OTKLIK_QUEUES:
+    CELERY_BEAT_SCHEDULE[f"heartbeat-{_queue}"] = {
+        "task": "otklik.core.tasks.heartbeat",
+        "schedule": 30.0,
+        "options": {"queue": _queue, "expires": 120},
+    }
+
+# Shared state of several processes and machines (locks, rate limits, heartbeats:
+# ``otklik.core.coordination``): Redis when given or when the broker is Redis, else files.
+OTKLIK_REDIS_URL = env("REDIS_URL", "")
+if env("SESSIONS") == "redis":
+    _redis = OTKLIK_REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+    if not _redis:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("OTKLIK_SESSIONS=redis needs OTKLIK_REDIS_URL (or a Redis broker).")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Calls a second per network credential, shared by all workers (0 = no limit). VK: 3 a second
+# for a user's key (20 for a community's); Telegram: about 30 messages a second per bot; MAX: 30
+# requests a second; OK documents no figure, so we stay modest. ``OTKLIK_RATE_LIMITS=vk=20,ok=3``.
+OTKLIK_RATE_LIMITS: dict[str, float] = {"vk": 3.0, "telegram": 25.0, "ok": 5.0, "max": 25.0, "feed": 2.0}
+for _item in env("RATE_LIMITS", "").split(","):
+    if "=" in _item:
+        _net, _rate = _item.split("=", 1)
+        OTKLIK_RATE_LIMITS[_net.strip()] = float(_rate)
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "127.0.0.1")
@@ -280,12 +335,30 @@ OTKLIK_OK_API_URL = env("OK_API_URL", "https://api.ok.ru/fb.do")
 OTKLIK_MAX_API_URL = env("MAX_API_URL", "https://platform-api2.max.ru")
 OTKLIK_NOTIFY_TELEGRAM_TOKEN = env("NOTIFY_TELEGRAM_TOKEN", "")
 
+# Logs: one line per record with the request id (``otklik.core.logs``); JSON in production
+# (``OTKLIK_LOG_FORMAT=json``), plain text on a developer's terminal. ``otklik.request`` logs one
+# line per request (off in development unless ``OTKLIK_ACCESS_LOG=1``).
+LOG_FORMAT = env("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "otklik.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "otklik.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     # httpx logs every request at INFO: one line per network API call floods the worker's log.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "otklik.request": {"level": "INFO" if env_bool("ACCESS_LOG", False) else "WARNING"},
+    },
 }

@@ -10,6 +10,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Network rates are tested on their own (tests/integration/test_coordination.py); the fakes answer
+# at once and the suite would otherwise wait for VK's 3 calls a second.
+OTKLIK_RATE_LIMITS = {}
 # One cache per test process, whatever the broker: rate-limit counters must not leak between runs
 # or between the two xdist workers sharing a Redis database. Limits high enough that scenario
 # tests never meet them; tests/integration/test_api_tokens.py sets low ones to test them.

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from otklik.core.models import Undeletable
@@ -27,6 +28,18 @@ from otklik.organization.models import Administration, Department, Place, Topic
 
 #: States without deadlines; "open" means "not one of these" (matches the partial index below).
 CLOSED_STATES = sorted(s.value for s in set(State) - OPEN_STATES)
+
+
+def open_condition() -> RawSQL:
+    """``state NOT IN CLOSED_STATES`` as literal SQL, for ``QuerySet.filter``.
+
+    The partial indexes below carry this condition; SQLite uses a partial index only when the
+    query repeats its condition literally, and the ORM would send the states as bound parameters
+    (PostgreSQL plans with the values either way). The states are our own constants.
+    """
+    states = ", ".join(f"'{s}'" for s in CLOSED_STATES)
+    return RawSQL(f'NOT ("cases_case"."state" IN ({states}))', [], output_field=models.BooleanField())
+
 
 STATE_CHOICES = [(s.value, _(t)) for s, t in STATE_TITLES.items()]
 IMPORTANCE_CHOICES = [(i.value, _(t)) for i, t in IMPORTANCE_TITLES.items()]
@@ -58,6 +71,10 @@ class Case(Undeletable):
     answer_due_at = models.DateTimeField(_("срок ответа"), null=True, blank=True)
     next_deadline_at = models.DateTimeField(_("ближайший срок"), null=True, blank=True, db_index=True)
     next_stage = models.CharField(max_length=32, blank=True)
+    # The rest of the list fields (``otklik.cases.listfields``): kept by the action path.
+    next_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_amber_at = models.DateTimeField(null=True, blank=True, editable=False)
+    next_red_at = models.DateTimeField(null=True, blank=True, editable=False)
     repeat_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="repeats", verbose_name=_("повтор")
     )
@@ -81,6 +98,12 @@ class Case(Undeletable):
                 fields=["administration", "next_deadline_at"],
                 condition=~models.Q(state__in=CLOSED_STATES),
                 name="case_open_deadline",
+            ),
+            # The board's colour counts read only this (a covering index over the open cases).
+            models.Index(
+                fields=["administration", "next_deadline_at", "next_red_at", "next_amber_at"],
+                condition=~models.Q(state__in=CLOSED_STATES),
+                name="case_open_levels",
             ),
         ]
         ordering = ["-detected_at"]
@@ -128,12 +151,22 @@ class Assignment(Undeletable):
     contributed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # A list field: whether the case is open, copied here by the action path with the case's other
+    # list fields, so that a department's (or a person's) open cases are read from this index
+    # without visiting the department's closed history.
+    case_open = models.BooleanField(default=True, editable=False)
 
     class Meta:
         verbose_name = _("направление в подразделение")
         verbose_name_plural = _("направления в подразделения")
         ordering = ["case", "order"]
-        indexes = [models.Index(fields=["department", "status"], name="assignment_department")]
+        indexes = [
+            models.Index(fields=["department", "status"], name="assignment_department"),
+            models.Index(fields=["department", "case_open"], name="assignment_open_department"),
+            models.Index(fields=["assignee", "case_open"], name="assignment_open_assignee"),
+            # The Head's figures count what each department received in a period.
+            models.Index(fields=["received_at"], name="assignment_received"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case} → {self.department}"
@@ -178,6 +211,7 @@ class Draft(Undeletable):
         verbose_name = _("проект ответа")
         verbose_name_plural = _("проекты ответов")
         ordering = ["case", "submitted_at", "id"]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="draft_review_queue")]
 
     def __str__(self) -> str:
         return f"{self.case}: {self.get_kind_display()} (ред. {self.version})"

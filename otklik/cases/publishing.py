@@ -53,7 +53,10 @@ def publish(publication_id: int, *, now: dt.datetime | None = None) -> Outcome:
     from otklik.sources.errors import CannotPublish, ConfigurationError, RateLimited, SourceError, TransientSourceError
 
     with transaction.atomic():
-        pub = Publication.objects.select_for_update().select_related("case", "draft").get(pk=publication_id)
+        # Only the outbox row (of=self): PostgreSQL would otherwise lock the joined case and draft
+        # too, in the opposite order from case_publish (case, then its publications) — two workers
+        # publishing at once deadlocked on that (tests/integration/test_scale_out.py).
+        pub = Publication.objects.select_for_update(of=("self",)).select_related("case", "draft").get(pk=publication_id)
         if pub.status in (Publication.Status.PUBLISHED, Publication.Status.MANUAL):
             return Outcome(pub.status)
         taken_over = False

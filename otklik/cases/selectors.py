@@ -10,24 +10,27 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import F, Min, Prefetch, Q, QuerySet
 
+from otklik.core import fulltext
 from otklik.core.errors import NotFound
 from otklik.inbox.models import Message
 from otklik.organization.services import Actor
 from otklik.sla.models import Stage
 
-from .models import CLOSED_STATES, Assignment, Case, CaseEvent, Draft, search_key
+from .models import Assignment, Case, CaseEvent, Draft, open_condition
 
 
 def cases_visible_to(actor: Actor) -> QuerySet[Case]:
     qs = Case.objects.filter(administration=actor.administration)
     if actor.sees_everything:
         return qs
-    mine = Assignment.objects.filter(case=OuterRef("pk")).filter(
+    # IN, not a correlated EXISTS: the database reads the executor's assignments once (an index on
+    # department) instead of probing them for every case of a list it walks in deadline order.
+    mine = Assignment.objects.filter(
         Q(department_id__in=list(actor.department_ids)) | Q(assignee_id=actor.user_id)
-    )
-    return qs.filter(Exists(mine))
+    ).values("case_id")
+    return qs.filter(pk__in=mine)
 
 
 @dataclass(frozen=True)
@@ -56,14 +59,14 @@ def case_list(actor: Actor, f: CaseFilter | None = None, *, order: str = "deadli
         # Written exactly as the condition of the partial index ``case_open_deadline``, so the
         # database walks the open cases in deadline order. Overdue cases are open by definition
         # (closed ones have no deadline).
-        qs = qs.exclude(state__in=CLOSED_STATES)
+        qs = qs.filter(open_condition())
     if f.department_id:
-        # IN, not a correlated EXISTS: SQLite would probe the assignments once per case.
-        qs = qs.filter(
-            pk__in=Assignment.objects.filter(department_id=f.department_id)
-            .exclude(status=Assignment.Status.CANCELLED)
-            .values("case_id")
-        )
+        # IN, not a correlated EXISTS: SQLite would probe the assignments once per case. For open
+        # lists only the department's open cases (``case_open``, indexed) go into the IN list.
+        dept = Assignment.objects.filter(department_id=f.department_id).exclude(status=Assignment.Status.CANCELLED)
+        if f.open_only or f.overdue_at:
+            dept = dept.filter(case_open=True)
+        qs = qs.filter(pk__in=dept.values("case_id"))
     if f.topic_id:
         qs = qs.filter(topics__id=f.topic_id)
     if f.place_id:
@@ -83,7 +86,12 @@ def case_list(actor: Actor, f: CaseFilter | None = None, *, order: str = "deadli
     if f.number:
         qs = qs.filter(number=f.number)
     if f.text and f.text.strip():
-        qs = qs.filter(search_text__contains=search_key(f.text.strip()))
+        qs = fulltext.search_cases(qs, f.text)
+    return ordered(qs, order)
+
+
+def ordered(qs: QuerySet[Case], order: str = "deadline") -> QuerySet[Case]:
+    """A list's order and what each row shows (its place and topics)."""
     if order == "deadline":
         # Cases without a deadline (closed, refused) last on every database: PostgreSQL sorts
         # NULLs last by default, SQLite first.
@@ -151,11 +159,17 @@ def message_get(actor: Actor, message_id: int) -> Message:
     return msg
 
 
+def first_messages(case_ids: list[int]) -> dict[int, Message]:
+    """The first message of each case (what a list shows of it), in one query."""
+    firsts = Message.objects.filter(case_id__in=case_ids).values("case_id").annotate(first=Min("id"))
+    return {m.case_id: m for m in Message.objects.filter(pk__in=[row["first"] for row in firsts])}  # type: ignore[misc]
+
+
 def review_queue(actor: Actor) -> QuerySet[Draft]:
     if not actor.is_curator:
         return Draft.objects.none()
     return (
         Draft.objects.filter(case__administration=actor.administration, status=Draft.Status.REVIEW)
         .select_related("case", "department", "author")
-        .order_by("submitted_at")
+        .order_by("submitted_at", "id")
     )

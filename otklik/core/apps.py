@@ -7,4 +7,10 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .fulltext import on_post_migrate
+
+        # After every migrate: a table Django rebuilt on SQLite has lost its full-text triggers.
+        post_migrate.connect(on_post_migrate, sender=self, dispatch_uid="otklik-fulltext")

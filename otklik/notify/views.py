@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +22,8 @@ from . import shortcomings as sc
 from .models import Delivery, Notification, NotificationPreference, ShortcomingNotice
 from .services import mark_read
 
+NOTIFICATIONS_PAGE = 50
+
 
 def _actor(request: HttpRequest) -> Actor | None:
     try:
@@ -31,13 +35,17 @@ def _actor(request: HttpRequest) -> Actor | None:
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     uid = int(request.user.pk or 0)
-    items = Notification.objects.filter(recipient_id=uid).prefetch_related("deliveries")[:200]
+    page = Paginator(Notification.objects.filter(recipient_id=uid), NOTIFICATIONS_PAGE).get_page(
+        request.GET.get("page")
+    )
+    items = list(page.object_list)
+    prefetch_related_objects(items, "deliveries")
     failed = (
         Delivery.objects.filter(notification__recipient_id=uid, status=Delivery.Status.FAILED)
         .select_related("notification")
         .order_by("-notification__created_at")[:50]
     )
-    return render(request, "notify/list.html", {"items": items, "failed": failed})
+    return render(request, "notify/list.html", {"items": items, "page": page, "failed": failed})
 
 
 @login_required

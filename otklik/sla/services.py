@@ -129,6 +129,11 @@ def close_open(
     return [stage_close(s, at=at, calendar=calendar, cancelled=cancelled) for s in qs]
 
 
+def nearest_open_stage(case_id: int) -> Stage | None:
+    """The open stage with the nearest deadline: what the case's list fields are made of."""
+    return Stage.objects.filter(case_id=case_id, status=Stage.Status.OPEN).order_by("due_at", "id").first()
+
+
 def stage_due_recomputed(
     stage: Stage,
     *,
@@ -157,5 +162,5 @@ def stage_due_recomputed(
 
 
 def next_deadline(case_id: int) -> tuple[dt.datetime | None, str]:
-    stage = Stage.objects.filter(case_id=case_id, status=Stage.Status.OPEN).order_by("due_at", "id").first()
+    stage = nearest_open_stage(case_id)
     return (stage.due_at, stage.key) if stage else (None, "")

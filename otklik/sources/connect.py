@@ -47,9 +47,24 @@ def connector_for_source(source: Source, *, overrides: dict[str, Any] | None = N
         config.setdefault("token" if network != "ok" else "access_token", source.token)
     base_url = source.base_url or getattr(settings, _DEFAULT_BASE.get(network, ""), None) or None
     try:
-        return get_connector(network, config, base_url=base_url, **kwargs)
+        connector = get_connector(network, config, base_url=base_url, **kwargs)
     except ConfigurationError as exc:
         raise ConfigurationError(f"Источник «{source.name}»: {exc}", source=source.name) from exc
+    return _share_rate_limit(connector, network, source, config)
+
+
+def _share_rate_limit(connector: HttpApi, network: str, source: Source, config: dict[str, Any]) -> HttpApi:
+    """Every process calling the network with this credential shares one rate (``OTKLIK_RATE_LIMITS``)."""
+    from otklik.core import coordination
+
+    rate = coordination.network_rate(network)
+    credential = str(config.get("token") or config.get("access_token") or config.get("url") or source.pk)
+    if rate > 0:
+        key = coordination.credential_key(network, credential)
+        connector.send = coordination.rate_limited(  # type: ignore[method-assign]
+            connector.send, key=key, rate=rate, burst=max(1.0, rate), sleep=connector.sleep
+        )
+    return connector
 
 
 def publisher_for_source(source: Source, **kwargs: Any) -> HttpApi:

@@ -154,13 +154,35 @@ def _fail(source: Source, message: str, *, permanent: bool) -> None:
     source.failure_count, source.last_error, source.status = count, message[:MAX_NOTE], status
 
 
+#: Longer than any poll (MAX_PAGES pages with retries): a worker that died frees the lock then.
+POLL_LOCK_TTL = 15 * 60
+
+
 def poll_source(source: Source | int, *, now: dt.datetime | None = None, connector: Any = None) -> PollResult:
     """Poll one source now (synchronously). ``connector`` replaces the one built from the
-    source's settings (tests). Never raises for a source's own failure: it is recorded."""
+    source's settings (tests). Never raises for a source's own failure: it is recorded.
+
+    A source is polled by one process at a time, on whichever machine (``coordination.lock``);
+    a second poll of it while the first runs does nothing and says so. The sources of one bot
+    share its update queue, so they share one lock (the bot's token)."""
+    from otklik.core import coordination
+
+    source = source if isinstance(source, Source) else Source.objects.get(pk=source)
+    name = f"poll-source:{source.pk}"
+    if source.kind in BOT_KINDS and source.token:
+        name = "poll-bot:" + coordination.credential_key(str(source.kind), source.token)
+    with coordination.lock(name, ttl=POLL_LOCK_TTL) as held:
+        if not held:
+            result = PollResult(source_id=source.pk, name=source.name, polled=False)
+            result.error = "источник сейчас опрашивает другой обработчик"
+            return result
+        return _poll_source(source, now=now, connector=connector)
+
+
+def _poll_source(source: Source, *, now: dt.datetime | None, connector: Any) -> PollResult:
     from otklik.sources.connect import connector_for_source
     from otklik.sources.errors import ConfigurationError, SourceError
 
-    source = source if isinstance(source, Source) else Source.objects.get(pk=source)
     result = PollResult(source_id=source.pk, name=source.name)
     if not source.enabled or not is_polled(source):
         result.polled = False

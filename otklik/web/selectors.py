@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
 
-from otklik.cases.models import Assignment, Case, Draft, Publication
-from otklik.cases.selectors import CaseFilter, case_list, cases_visible_to
+from otklik.cases.listfields import level_at
+from otklik.cases.models import Assignment, Case, Draft, Publication, open_condition
+from otklik.cases.selectors import CaseFilter, case_list, cases_visible_to, ordered
 from otklik.domain.calendar import WorkingCalendar
 from otklik.organization.services import Actor
 from otklik.sla import clock
-from otklik.sla.models import Stage
 
 # --------------------------------------------------------------------------------------------
 # deadline colours (the working-time selector of ``otklik.sla.clock``)
@@ -47,29 +49,27 @@ def deadline_level(
     return clock.countdown(calendar, due=due, now=now, limit_seconds=limit_seconds, started=started).level
 
 
-def _annotate_next_stage(qs: QuerySet[Case]) -> QuerySet[Case]:
-    nearest = Stage.objects.filter(case=OuterRef("pk"), status=Stage.Status.OPEN).order_by("due_at", "id")
-    return qs.annotate(
-        next_started_at=Subquery(nearest.values("started_at")[:1]),
-        next_limit_seconds=Subquery(nearest.values("limit_seconds")[:1]),
-    )
-
-
-def with_levels(cases: list[Case], *, now: dt.datetime, calendar: WorkingCalendar) -> list[Case]:
-    """Set ``deadline_level`` on cases annotated by ``_annotate_next_stage``."""
+def with_levels(cases: list[Case], *, now: dt.datetime) -> list[Case]:
+    """Set what a row shows on each case of a page: ``deadline_level`` from the stored list fields
+    (``otklik.cases.listfields``: the moments the nearest stage turns amber and red, counted in
+    working time as ``sla.clock`` does), and — from the prefetched assignments and topics, read
+    once here rather than through a related manager per cell — ``row_assignments`` and ``row_topics``."""
     for case in cases:
-        case.deadline_level = deadline_level(  # type: ignore[attr-defined]
-            now=now,
-            due=case.next_deadline_at,
-            started=getattr(case, "next_started_at", None),
-            limit_seconds=getattr(case, "next_limit_seconds", None),
-            calendar=calendar,
+        case.deadline_level = level_at(  # type: ignore[attr-defined]
+            now, due=case.next_deadline_at, amber_at=case.next_amber_at, red_at=case.next_red_at
         )
+        cache = getattr(case, "_prefetched_objects_cache", {})
+        if "assignments" in cache:
+            case.row_assignments = [a for a in cache["assignments"] if a.is_active]  # type: ignore[attr-defined]
+        if "topics" in cache:
+            case.row_topics = ", ".join(t.name for t in cache["topics"])  # type: ignore[attr-defined]
     return cases
 
 
 # --------------------------------------------------------------------------------------------
-# the board and "my cases"
+# the board and "my cases": pages of stored rows, no per-row subqueries
+
+PAGE_SIZE = 50
 
 
 @dataclass
@@ -103,7 +103,34 @@ class BoardFilter:
         )
 
 
-def board(actor: Actor, f: BoardFilter, *, now: dt.datetime, limit: int = 300) -> list[Case]:
+def level_counts(qs: QuerySet[Case], *, now: dt.datetime) -> dict[str, int]:
+    """How many of ``qs`` are green, amber, red and overdue now: one aggregate over stored fields."""
+    overdue = Q(next_deadline_at__lte=now)
+    red = Q(next_red_at__lt=now) & ~overdue
+    amber = Q(next_amber_at__lt=now) & ~overdue & ~red
+    counts = qs.order_by().aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=overdue),
+        red=Count("pk", filter=red),
+        amber=Count("pk", filter=amber),
+        none=Count("pk", filter=Q(next_deadline_at__isnull=True)),
+    )
+    counts["green"] = counts["total"] - counts["overdue"] - counts["red"] - counts["amber"] - counts["none"]
+    return counts
+
+
+def case_page(qs: QuerySet[Case], number: Any, *, now: dt.datetime, total: int | None = None) -> Page:
+    """One page of a case list with each row's level; ``total`` saves the paginator its COUNT."""
+    paginator = Paginator(qs, PAGE_SIZE)
+    if total is not None:
+        paginator.__dict__["count"] = total  # a cached_property: the counts query gave it already
+    page = paginator.get_page(number)
+    page.object_list = with_levels(list(page.object_list), now=now)
+    return page
+
+
+def board(actor: Actor, f: BoardFilter, *, now: dt.datetime, page: Any = 1) -> tuple[Page, dict[str, int]]:
+    """A page of the cases, nearest deadline first, and the colour counts of all of them."""
     qs = case_list(actor, f.as_case_filter(now), order="deadline")
     if f.by_figure:
         from otklik.reports.figures import measure_case_ids, place_with_descendants
@@ -116,21 +143,31 @@ def board(actor: Actor, f: BoardFilter, *, now: dt.datetime, limit: int = 300) -
         qs = qs.filter(
             pk__in=measure_case_ids(adm, f.measure, lo, hi, now=now, department_id=f.department_id, place_ids=places)
         )
-    qs = _annotate_next_stage(qs).prefetch_related("assignments__department")
-    return with_levels(list(qs[:limit]), now=now, calendar=actor.administration.calendar)
+    counts = level_counts(qs, now=now)
+    qs = qs.prefetch_related("assignments__department")
+    return case_page(qs, page, now=now, total=counts["total"]), counts
 
 
-def my_cases(actor: Actor, *, now: dt.datetime, limit: int = 300) -> list[Case]:
-    """The executor's departments' open cases with an active assignment, nearest deadline first."""
-    qs = case_list(actor, CaseFilter(open_only=True), order="deadline")
-    if not actor.sees_everything:
-        mine = Q(department_id__in=list(actor.department_ids)) | Q(assignee_id=actor.user_id)
-        active = Assignment.objects.filter(mine).exclude(
-            status__in=[Assignment.Status.RETURNED, Assignment.Status.CANCELLED]
-        )
-        qs = qs.filter(pk__in=active.values("case_id"))
-    qs = _annotate_next_stage(qs).prefetch_related("assignments__department")
-    return with_levels(list(qs[:limit]), now=now, calendar=actor.administration.calendar)
+def my_cases_queryset(actor: Actor) -> QuerySet[Case]:
+    """The executor's departments' open cases with an active assignment, nearest deadline first.
+
+    Read from the executor's open assignments (``Assignment.case_open``, indexed by department
+    and by assignee): these are cases the executor may see by definition."""
+    if actor.sees_everything:
+        return case_list(actor, CaseFilter(open_only=True), order="deadline")
+    mine = Q(department_id__in=list(actor.department_ids)) | Q(assignee_id=actor.user_id)
+    active = (
+        Assignment.objects.filter(mine, case_open=True)
+        .exclude(status__in=[Assignment.Status.RETURNED, Assignment.Status.CANCELLED])
+        .values("case_id")
+    )
+    qs = Case.objects.filter(administration=actor.administration, pk__in=active).filter(open_condition())
+    return ordered(qs, "deadline")
+
+
+def my_cases(actor: Actor, *, now: dt.datetime, page: Any = 1) -> Page:
+    qs = my_cases_queryset(actor).prefetch_related("assignments__department")
+    return case_page(qs, page, now=now)
 
 
 def visible_case_by_number(actor: Actor, number: int) -> Case | None:

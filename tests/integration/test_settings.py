@@ -65,3 +65,58 @@ def test_the_database_is_configured_as_the_architecture_requires() -> None:
         else:
             assert connection.vendor == "postgresql"
             assert connection.pg_version >= 150000
+
+
+def _settings(env_extra: dict[str, str], tmp_path: Path, code: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTKLIK_")}
+    env.update({"OTKLIK_DATA_DIR": str(tmp_path), **env_extra})
+    program = "import django, json; django.setup(); from django.conf import settings; " + code
+    return subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=120)
+
+
+PRODUCTION = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "OTKLIK_SECRET_KEY": "x" * 50}
+
+
+def test_production_keeps_files_on_local_disk_or_on_s3_when_a_bucket_is_named(tmp_path: Path) -> None:
+    show = "print(json.dumps(settings.STORAGES, default=str))"
+    local = _settings(PRODUCTION, tmp_path, show)
+    assert local.returncode == 0, local.stderr
+    assert '"django.core.files.storage.FileSystemStorage"' in local.stdout
+    assert "ForgivingManifestStorage" in local.stdout  # whitenoise: hashed, compressed, forgiving
+    s3 = _settings(
+        {
+            **PRODUCTION,
+            "OTKLIK_MEDIA_S3_BUCKET": "otklik-media",
+            "OTKLIK_MEDIA_S3_ENDPOINT_URL": "https://s3.example.ru",
+        },
+        tmp_path,
+        show,
+    )
+    assert s3.returncode == 0, s3.stderr
+    assert "storages.backends.s3.S3Storage" in s3.stdout and "otklik-media" in s3.stdout
+    assert "https://s3.example.ru" in s3.stdout
+
+
+def test_production_logs_json_lines_and_sessions_can_live_in_redis(tmp_path: Path) -> None:
+    code = "print(settings.LOGGING['handlers']['console']['formatter'], settings.SESSION_ENGINE)"
+    default = _settings(PRODUCTION, tmp_path, code)
+    assert default.stdout.split() == ["json", "django.contrib.sessions.backends.db"], default.stderr
+    redis = _settings(
+        {**PRODUCTION, "OTKLIK_SESSIONS": "redis", "OTKLIK_REDIS_URL": "redis://127.0.0.1:6379/9"}, tmp_path, code
+    )
+    assert redis.stdout.split() == ["json", "django.contrib.sessions.backends.cache"], redis.stderr
+    missing = _settings({**PRODUCTION, "OTKLIK_SESSIONS": "redis"}, tmp_path, code)
+    assert missing.returncode != 0 and "OTKLIK_REDIS_URL" in missing.stderr
+
+
+def test_tasks_go_to_the_queue_of_their_kind(tmp_path: Path) -> None:
+    code = (
+        "from config.celery import app; r = app.amqp.router; "
+        "print(' '.join(r.route({}, n)['queue'].name for n in ['otklik.sources.tasks.poll_source', "
+        "'otklik.triage.tasks.label_decisions', 'otklik.cases.tasks.publish_answer', "
+        "'otklik.notify.tasks.send_reminders', 'otklik.reports.tasks.monthly_dispatch', 'otklik.sla.tasks.sweep_breaches', "
+        "'otklik.core.tasks.ping']))"
+    )
+    result = _settings({"DJANGO_SETTINGS_MODULE": "config.settings.dev"}, tmp_path, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ingest", "triage", "publish", "notify", "reports", "notify", "celery"]

@@ -54,6 +54,7 @@ from otklik.organization.services import Actor
 from otklik.sla import services as sla
 from otklik.sla.models import Stage
 
+from ..listfields import LIST_FIELDS, case_list_fields
 from ..models import Assignment, Case, CaseEvent, Draft
 from .assignments import actor_assignment, lead_assignment, lead_executor_assignment
 
@@ -90,10 +91,16 @@ def refresh_derived(case: Case, *changed: str) -> None:
     them together with the fields the action ``changed``, in one write.
 
     This is the one place where the fields a list sorts or filters by are kept right: add a new
-    derived field here (and to ``update_fields``), never in an action.
+    derived field here (and to ``update_fields``), never in an action. They are the list fields of
+    ``otklik.cases.listfields`` (the nearest open stage's deadline, key, start and colour moments)
+    and ``Assignment.case_open``.
     """
-    case.next_deadline_at, case.next_stage = sla.next_deadline(case.pk)
-    case.save(update_fields=[*changed, "next_deadline_at", "next_stage", "updated_at"])
+    fields = case_list_fields(sla.nearest_open_stage(case.pk), calendar=case.administration.calendar)
+    for name, value in fields.items():
+        setattr(case, name, value)
+    case.save(update_fields=[*changed, *LIST_FIELDS, "updated_at"])
+    # The same, on each assignment: a department's (a person's) open cases come from its index.
+    Assignment.objects.filter(case=case).exclude(case_open=case.is_open).update(case_open=case.is_open)
 
 
 #: Curator decisions that the triage adapter learns from (its labels).

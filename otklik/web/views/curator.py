@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -274,9 +275,17 @@ def message_new(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render(request, "web/message_new.html", {"form": form, "nav": "inbox"})
 
 
+REVIEW_PAGE = 20
+
+
 @actor_view(is_curator)
 def review_queue(request: HttpRequest, actor: Actor) -> HttpResponse:
-    drafts = list(selectors.review_queue(actor).prefetch_related("attachments", "case__messages"))
+    """Drafts waiting for the curator, oldest first, a page at a time (the first message and the
+    contributions of each are prefetched for the page only)."""
+    page = Paginator(selectors.review_queue(actor), REVIEW_PAGE).get_page(request.GET.get("page"))
+    drafts = list(page.object_list)
+    prefetch_related_objects(drafts, "attachments", "case__assignments__department")
+    first_messages = selectors.first_messages([d.case_id for d in drafts])
     adm = actor.administration
     now = timezone.now()
     rows = []
@@ -292,10 +301,11 @@ def review_queue(request: HttpRequest, actor: Actor) -> HttpResponse:
                 "due": due,
                 "countdown": cd,
                 "level": cd.level,
+                "message": first_messages.get(draft.case_id),
                 "contributions": [a for a in draft.case.assignments.all() if a.contribution],
             }
         )
-    return render(request, "web/review.html", {"rows": rows, "now": now, "nav": "review"})
+    return render(request, "web/review.html", {"rows": rows, "page": page, "now": now, "nav": "review"})
 
 
 def _int(value: str | None) -> int | None:
@@ -321,15 +331,13 @@ def board(request: HttpRequest, actor: Actor) -> HttpResponse:
         **figure_filter(request),
     )
     now = timezone.now()
-    cases = web_selectors.board(actor, f, now=now)
-    counts: dict[str, int] = {}
-    for case in cases:
-        counts[case.deadline_level] = counts.get(case.deadline_level, 0) + 1  # type: ignore[attr-defined]
+    page, counts = web_selectors.board(actor, f, now=now, page=request.GET.get("page"))
     return render(
         request,
         "web/board.html",
         {
-            "cases": cases,
+            "cases": page.object_list,
+            "page": page,
             "filter": f,
             "counts": counts,
             "departments": _departments(actor),

@@ -1,0 +1,65 @@
+"""gunicorn's settings for ``otklik serve`` (``gunicorn -c python:config.gunicorn``).
+
+Everything comes from ``OTKLIK_*`` variables, like the rest of the settings:
+
+- ``OTKLIK_HOST``/``OTKLIK_PORT`` (127.0.0.1:8000) — nginx proxies to it; or ``OTKLIK_BIND``
+  (e.g. ``unix:/run/otklik/web.sock``).
+- ``OTKLIK_WEB_WORKERS`` — processes; default 2 × cores + 1 (gunicorn's advice), at most 12.
+- ``OTKLIK_WEB_THREADS`` — threads per process (default 4): a request waiting on the database
+  does not hold a whole process.
+- ``OTKLIK_WEB_TIMEOUT`` — seconds before a stuck worker is restarted (default 60; the monthly
+  report is built in the reports queue, not in a request).
+
+The access log is ours (``otklik.core.logs.RequestIdMiddleware``: JSON with the request id), so
+gunicorn's is off; its error log goes to stderr (journald).
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_workers() -> int:
+    return min(2 * cores() + 1, 12)
+
+
+bind = (
+    os.environ.get("OTKLIK_BIND")
+    or f"{os.environ.get('OTKLIK_HOST', '127.0.0.1')}:{os.environ.get('OTKLIK_PORT', '8000')}"
+)
+workers = int(os.environ.get("OTKLIK_WEB_WORKERS") or default_workers())
+threads = int(os.environ.get("OTKLIK_WEB_THREADS") or 4)
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = int(os.environ.get("OTKLIK_WEB_TIMEOUT") or 60)
+graceful_timeout = 30
+keepalive = 5
+# A process is replaced after this many requests (with jitter, not all at once): memory stays flat.
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("OTKLIK_WEB_LOG_LEVEL", "info")
+# nginx on the same machine sets X-Forwarded-Proto; other addresses are not trusted for it.
+forwarded_allow_ips = os.environ.get("OTKLIK_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+proc_name = "otklik-web"
+wsgi_app = "config.wsgi:application"
+
+
+def post_worker_init(worker: object) -> None:
+    """Load the URL map and the templates once per process, before its first request."""
+    from django.template.loader import get_template
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports every view module)
+    for name in ("web/base.html", "web/login.html", "web/board.html", "web/_case_row.html"):
+        try:
+            get_template(name)
+        except Exception:  # a template renamed elsewhere must not stop the server
+            pass
