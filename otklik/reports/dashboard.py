@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -156,23 +158,38 @@ def current_month(adm: Administration, now: dt.datetime) -> tuple[dt.date, dt.da
 def _lines(
     adm: Administration, start: dt.date, end: dt.date, now: dt.datetime
 ) -> tuple[dict[int | None, f.DepartmentRow], dict[int | None, f.DepartmentRow]]:
-    lo, hi = instants(adm, start, end)
-    rows, _ = f.department_rows(adm, lo, hi, now=now, percentiles=False)
-    plo, phi = instants(adm, *previous_period(start, end))
-    previous, _ = f.department_rows(adm, plo, phi, now=now, percentiles=False)
+    def rows_of(lo: dt.datetime, hi: dt.datetime) -> dict[int | None, f.DepartmentRow]:
+        return f.past_cached(
+            adm, "department-rows", lo, hi, now, lambda: f.department_rows(adm, lo, hi, now=now, percentiles=False)[0]
+        )
+
+    rows = rows_of(*instants(adm, start, end))
+    previous = rows_of(*instants(adm, *previous_period(start, end)))
     return rows, previous
 
 
+#: How many overdue case numbers the П.22 link of a department carries (the most overdue first):
+#: a link, not a list — the notice's form takes more, and a URL of thousands of numbers is refused
+#: by proxies (and costs the page the time of writing them all).
+OVERDUE_IN_LINK = 50
+
+
 def _overdue_numbers(adm: Administration, hi: dt.datetime, now: dt.datetime) -> dict[int | None, list[int]]:
-    """The numbers of the cases overdue without an answer, by department (for the П.22 notice)."""
+    """The numbers of the cases overdue without an answer, by department, the most overdue first
+    (``OVERDUE_IN_LINK`` of each, for the П.22 notice)."""
     out: dict[int | None, list[int]] = {}
     answer = StageKey.ANSWER.value
-    for dept, number in (
+    ranked = (
         f.with_dept(f.answers_overdue(adm, hi, now), answer)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("dept")], order_by=[F("due_at").asc(), F("id").asc()]))
+        .filter(rank__lte=OVERDUE_IN_LINK)
         .values_list("dept", "case__number")
-        .order_by("case__number")
-    ):
-        out.setdefault(dept, []).append(number)
+        .order_by("dept", "rank")
+    )
+    for dept, number in ranked:
+        numbers = out.setdefault(dept, [])
+        if number not in numbers:
+            numbers.append(number)
     return out
 
 
