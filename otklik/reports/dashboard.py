@@ -354,7 +354,7 @@ def dashboard(actor: Actor, *, start: dt.date | None = None, now: dt.datetime | 
     today = timezone.localtime(now, adm.calendar.tz).date()
     week_buckets = [(a, b, f"{a:%d.%m}") for a, b in last_weeks(min(end, today), TREND_WEEKS)]
     month_buckets = [(a, b, short_month(a)) for a, b in last_months(end, TREND_MONTHS)]
-    topics, places, _networks = dynamics(adm, (start, end), (prev_start, prev_end), year_before(start, end))
+    topics, places, _networks = dynamics(adm, (start, end), (prev_start, prev_end), year_before(start, end), now=now)
     drawing, unlocated = _map(adm, start, end)
     open_overdue = (
         Case.objects.filter(administration=adm, next_deadline_at__lt=now).exclude(state__in=CLOSED_STATES).count()

@@ -437,16 +437,16 @@ def trend(adm: Administration, buckets: list[tuple[dt.date, dt.date, str]], *, n
     if not points:
         return points
     spans = [instants(adm, p.start, p.end) for p in points]
-    lo, hi = spans[0][0], spans[-1][1]
 
-    def counts(name: str, qs: Any, field_name: str, extra: Q | None = None) -> list[int]:
-        # the buckets that have ended are kept for a while (``PAST_TTL``); the rest is counted,
-        # one filtered count per bucket over just their range
+    def counts(name: str, of_range: Any, field_name: str, extra: Q | None = None) -> list[int]:
+        # The buckets that have ended are kept for a while (``PAST_TTL``); the rest are counted in
+        # one query over just their range (``of_range(lo, hi)``: its bounds are the index's).
         keys = [past_key(adm, f"trend-{name}", a, b) for a, b in spans]
-        known = cache.get_many([k for k, (_a, b) in zip(keys, spans, strict=True) if b <= now])
+        ended = {k for k, (_a, b) in zip(keys, spans, strict=True) if b <= now}
+        known = cache.get_many(list(ended))
         todo = [i for i, k in enumerate(keys) if k not in known]
         if todo:
-            a_lo, b_hi = min(spans[i][0] for i in todo), max(spans[i][1] for i in todo)
+            qs = of_range(min(spans[i][0] for i in todo), max(spans[i][1] for i in todo))
             aggregates = {
                 f"b{i}": Count(
                     "id",
@@ -454,18 +454,18 @@ def trend(adm: Administration, buckets: list[tuple[dt.date, dt.date, str]], *, n
                 )
                 for i in todo
             }
-            got = qs.filter(**{f"{field_name}__gte": a_lo, f"{field_name}__lt": b_hi}).aggregate(**aggregates)
+            got = qs.aggregate(**aggregates)
             fresh = {keys[i]: got[f"b{i}"] for i in todo}
-            cache.set_many({k: v for k, v in fresh.items() if spans[keys.index(k)][1] <= now}, PAST_TTL)
+            cache.set_many({k: v for k, v in fresh.items() if k in ended}, PAST_TTL)
             known.update(fresh)
         return [known[k] for k in keys]
 
     answer = StageKey.ANSWER.value
     series = {
-        "received": counts("received", cases_detected(adm, lo, hi), "detected_at"),
-        "on_time": counts("on_time", stages_done(adm, answer, lo, hi), "ended_at", Q(on_time=True)),
-        "missed": counts("missed", answers_missed(adm, lo, hi, now), "due_at"),
-        "rework": counts("rework", reworks_opened(adm, lo, hi), "started_at"),
+        "received": counts("received", lambda a, b: cases_detected(adm, a, b), "detected_at"),
+        "on_time": counts("on_time", lambda a, b: stages_done(adm, answer, a, b), "ended_at", Q(on_time=True)),
+        "missed": counts("missed", lambda a, b: answers_missed(adm, a, b, now), "due_at"),
+        "rework": counts("rework", lambda a, b: reworks_opened(adm, a, b), "started_at"),
     }
     for name, values in series.items():
         for point, value in zip(points, values, strict=True):

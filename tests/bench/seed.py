@@ -246,6 +246,7 @@ def seed(n_cases: int, *, now: datetime | None = None, log: object = print, open
         is_open: bool,
         assignment: int | None = None,
         due: datetime | None = None,
+        responsible: int | None = None,
     ) -> dict[str, Any]:
         """A stage as ``stage_start`` opens it (open cases) or with its stored facts (closed)."""
         if is_open:
@@ -262,6 +263,7 @@ def seed(n_cases: int, *, now: datetime | None = None, log: object = print, open
             due_at=due,
             limit_seconds=limit,
             assignment_id=assignment,
+            responsible_id=responsible if responsible or dept is None else executors[dept],
         )
         if end is not None:
             fields.update(
@@ -290,12 +292,16 @@ def seed(n_cases: int, *, now: datetime | None = None, log: object = print, open
                 # detection), routing a competence decision (П.9) per department, the lead's
                 # draft (П.11, before the answer's deadline) and another's contribution
                 mine = [(lead, lead_assignment)] + ([(other, lead_assignment + 1)] if other is not None else [])
-                case_stages = [stage(case_id, StageKey.ROUTE, None, detected, end=routed, is_open=is_open)]
+                case_stages = [
+                    stage(case_id, StageKey.ROUTE, None, detected, end=routed, is_open=is_open, responsible=curator_id)
+                ]
                 case_stages += [
                     stage(case_id, StageKey.RETURN, d, routed, end=accepted, is_open=is_open, assignment=pk)
                     for d, pk in mine
                 ]
-                answer = stage(case_id, StageKey.ANSWER, lead, detected, end=None, is_open=is_open)
+                # the answer's stage is the case's, opened at detection: no department of its own
+                # (the figures attribute it to the lead department)
+                answer = stage(case_id, StageKey.ANSWER, None, detected, end=None, is_open=is_open)
                 draft_end = part_end = closed = None
                 if is_open:
                     if state == State.REVIEW:

@@ -44,6 +44,7 @@ def test_seeded_cases_match_the_action_path(open_share: float | None) -> None:
         answer = Stage.objects.get(case=case, key=StageKey.ANSWER.value)
         assert case.answer_due_at == answer.due_at
         assert answer.started_at == case.detected_at
+        assert answer.department_id is None and answer.responsible_id is None  # as detection opens it
         if not case.is_open:
             assert case.closed_at is not None and case.next_deadline_at is None
             assert not Stage.objects.filter(case=case, status=Stage.Status.OPEN).exists()
