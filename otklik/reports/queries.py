@@ -374,21 +374,30 @@ def _worst_overdue(
 
     cutoff = min(hi, now)
     calendar = adm.calendar
-    late_ids = (
-        Stage.objects.filter(case__administration=adm)
-        .filter(
-            Q(status=Stage.Status.DONE, on_time=False, ended_at__gte=lo, ended_at__lt=hi)
-            | Q(due_at__lt=cutoff, started_at__lt=hi, status=Stage.Status.OPEN)
-            | Q(due_at__lt=cutoff, status=Stage.Status.DONE, ended_at__gte=hi)
-        )
-        .annotate(
-            overdue=SecondsBetween(
-                Least(Coalesce("ended_at", Value(cutoff, output_field=DateTimeField())), Value(cutoff)), "due_at"
-            )
-        )
-        .order_by("-overdue")
-        .values_list("pk", flat=True)[: WORST_LIMIT * 20]
+    overdue = SecondsBetween(
+        Least(Coalesce("ended_at", Value(cutoff, output_field=DateTimeField())), Value(cutoff)), "due_at"
     )
+    # Late in the period, still open and overdue, or overdue at its end and done after: three
+    # disjoint queries, each sorted and cut in the database, each along ``(key, ended_at)`` with
+    # every key named — the done ones by their end, the open ones by ``ended_at IS NULL`` (the
+    # open stages are few; SQLite's statistics cannot tell that of ``status = 'open'``), and the
+    # third by "overdue > 0" rather than ``due_at < cutoff``, which would walk every older due.
+    keys = [k.value for k in StageKey]
+    parts = (
+        Q(key__in=keys, status=Stage.Status.DONE, ended_at__gte=lo, ended_at__lt=hi, on_time=False),
+        Q(key__in=keys, ended_at__isnull=True, status=Stage.Status.OPEN, due_at__lt=cutoff, started_at__lt=hi),
+        Q(key__in=keys, status=Stage.Status.DONE, ended_at__gte=hi, overdue__gt=0),
+    )
+    scored: list[tuple[float, int]] = []
+    for part in parts:
+        scored += (
+            Stage.objects.filter(case__administration=adm)
+            .annotate(overdue=overdue)
+            .filter(part)
+            .order_by("-overdue")
+            .values_list("overdue", "pk")[: WORST_LIMIT * 20]
+        )
+    late_ids = [pk for _overdue, pk in sorted(scored, key=lambda r: -r[0])[: WORST_LIMIT * 20]]
     # the sort carries ids only; the details are read for the few rows kept
     ids = list(late_ids)
     details: dict[int, tuple[Any, ...]] = {
