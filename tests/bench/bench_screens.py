@@ -316,7 +316,7 @@ def main() -> None:
             who: [_login(base, name) for _ in range(ARGS.clients)]
             for who, name in (("curator", info.curator), ("executor", info.executor), ("head", info.head))
         }
-        from otklik.organization.services import api_token_create
+        from otklik.organization.tokens import api_token_create
 
         token = api_token_create(user=_user(info.curator), name="bench")
         api_clients = [
