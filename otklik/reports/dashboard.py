@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from otklik.cases.models import CLOSED_STATES, Case
+from otklik.cases.models import CLOSED_STATES, Case, open_condition
 from otklik.domain.workflow import StageKey
 from otklik.organization.models import Administration, Role
 from otklik.organization.services import Actor
@@ -286,14 +286,17 @@ def alerts(actor: Actor, lo: dt.datetime, hi: dt.datetime, *, now: dt.datetime, 
         Message.objects.filter(administration=adm, pk__in=message_ids, case__isnull=False).values_list("pk", "case_id")
     )
     alerted_cases = {n.case_id for n in notes if n.case_id} | set(case_of_message.values())
-    open_or_recent = Case.objects.filter(administration=adm, significant=True).exclude(
-        state__in=CLOSED_STATES, detected_at__lt=lo
-    )
+    # significant and still open, or detected in the period: two queries along indexes (the open
+    # cases' partial index, the period's), not a walk over every case for the flag
+    # (the period's end is checked here: as a bound SQLite would walk every earlier case by it)
+    significant = Case.objects.filter(administration=adm, significant=True)
+    open_or_recent = [
+        *(pk for pk, at in significant.filter(open_condition()).order_by().values_list("pk", "detected_at") if at < hi),
+        *significant.filter(detected_at__gte=lo, detected_at__lt=hi).values_list("pk", flat=True),
+    ]
     cases = list(
         Case.objects.filter(administration=adm)
-        .filter(
-            pk__in=list(alerted_cases) + list(open_or_recent.filter(detected_at__lt=hi).values_list("pk", flat=True))
-        )
+        .filter(pk__in={*alerted_cases, *open_or_recent})
         .select_related("place")
         .prefetch_related("assignments__department")
     )
