@@ -50,8 +50,6 @@ class Stage(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"], name="stage_open_due"),
             models.Index(fields=["key", "ended_at"], name="stage_key_ended"),
-            # the figures by deadline (missed deadlines, the trend): one key over a range of dues
-            models.Index(fields=["key", "due_at"], name="stage_key_due"),
         ]
 
     def __str__(self) -> str:
