@@ -1,9 +1,11 @@
 """Pure parsers of OK REST API payloads: group topics (``mediatopic.getByIds``) and their
 comments (``discussions.getComments``).
 
-Comment fields per apiok.ru: ``id``, ``author_id``, ``author_name``, ``text``, ``date``
-("yyyy-MM-dd HH:mm:ss", Moscow time) or ``created_ms``, ``reply_to_comment_id``, ``type``.
-Response: ``{"comments": [...], "anchor": "...", "has_more": bool}``.
+Comment fields (``id``, ``author_id``, ``author_name``, ``text``, ``date`` "yyyy-MM-dd HH:mm:ss"
+Moscow time or ``created_ms``, ``reply_to_comment_id``, ``type``) and the response shape
+``{"comments": [...], "anchor": "...", "has_more": bool}`` are not on the method's apiok.ru page;
+they are what third-party OK clients read (see docs/sources.md). A comment flagged ``deleted`` is a
+deletion.
 
 External ids: a topic is ``topic:{topic_id}``, a comment ``topic:{topic_id}:c{comment_id}``.
 """
@@ -92,13 +94,26 @@ def parse_comment(item: Mapping[str, Any], *, topic_id: str, group_id: str) -> I
     )
 
 
+def removed_comment(topic_id: str, comment_id: str, *, group_id: str) -> IncomingMessage:
+    """A comment gone from the discussion (missing from a complete re-read, or shown as deleted):
+    a deletion of that comment."""
+    return IncomingMessage(
+        network=NETWORK,
+        external_id=comment_external_id(topic_id, comment_id),
+        text="",
+        change="deleted",
+        raw={"id": comment_id, "deleted": True, "topic_id": topic_id, "group_id": group_id},
+    )
+
+
 def parse_comments(response: Mapping[str, Any], *, topic_id: str, group_id: str) -> Parsed:
     if not isinstance(response, Mapping) or not isinstance(response.get("comments", []), list):
         raise MalformedPayload("discussions.getComments: нет списка 'comments'", source=NETWORK)
     out = Parsed()
     for item in response.get("comments", []):
         try:
-            if isinstance(item, Mapping) and item.get("deleted"):
+            if isinstance(item, Mapping) and item.get("deleted") and item.get("id"):
+                out.messages.append(removed_comment(topic_id, str(item["id"]), group_id=group_id))
                 continue
             out.messages.append(parse_comment(item, topic_id=topic_id, group_id=group_id))
         except MalformedPayload as exc:
