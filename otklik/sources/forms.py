@@ -223,7 +223,10 @@ class VkCallbackForm(SourceForm):
         label=_("Ключ доступа для ответов"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text=_("Ключ сообщества с правом «Стена», если ответы публикует система. Пусто — ответы вручную."),
+        help_text=_(
+            "Ключ сообщества: по нему система узнаёт имена авторов комментариев, а с правом «Стена» "
+            "публикует ответы. Пусто — вместо имён номера страниц (id…), ответы вручную."
+        ),
     )
 
     def clean_group_ids(self) -> list[int]:

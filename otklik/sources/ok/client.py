@@ -189,7 +189,9 @@ class OkClient(HttpApi):
     def check(self) -> CheckReport:
         if not self.group_ids:
             raise ConfigurationError("нечего читать: не заданы группы (group_ids)", source=self.network)
-        groups = self.call("group.getInfo", uids=",".join(self.group_ids), fields="uid,name")
+        answer = self.call("group.getInfo", uids=",".join(self.group_ids), fields="uid,name")
+        # apiok.ru shows the answer as {"groups": [...]}; third-party clients read a bare list.
+        groups = answer.get("groups") if isinstance(answer, Mapping) else answer
         if not isinstance(groups, list) or len(groups) < len(self.group_ids):
             raise ConfigurationError(f"группы {self.group_ids} не найдены или недоступны", source=self.network)
         report = CheckReport(

@@ -144,7 +144,9 @@ class FakeOk(FakeServer):
             return handler(params)
 
     def m_group_getInfo(self, p: dict) -> Reply:
-        return Reply.json([self.groups[g] for g in p.get("uids", "").split(",") if g in self.groups])
+        if not p.get("fields"):
+            return self._error(100, "PARAM : fields is required")
+        return Reply.json({"groups": [self.groups[g] for g in p.get("uids", "").split(",") if g in self.groups]})
 
     def m_group_getStatTopics(self, p: dict) -> Reply:
         gid = p.get("gid", "")
