@@ -138,7 +138,9 @@ def test_publish_denied_by_ok_becomes_cannot_publish(ok, sleeps):
 
 
 def test_group_bot_token_is_checked(ok, sleeps):
-    client(ok, sleeps, bot_token="bot-tkn").check()
+    report = client(ok, sleeps, bot_token="bot-tkn").check()
+    assert "токен бота группы «Газимурский Завод — наш район» (id 53000000000001)" in report.found
+    assert not [w for w in report.warnings if "другой группе" in w]
     with pytest.raises(ConfigurationError, match="бота"):
         client(ok, sleeps, bot_token="nope").check()
 

@@ -204,6 +204,11 @@ class OkClient(HttpApi):
             body = response.json() if response.content else {}
             if not isinstance(body, Mapping) or "error_code" in body or response.status_code >= 400:
                 raise ConfigurationError(f"токен бота группы недействителен: {body}", source=self.network)
+            # apiok.ru (graph.user.info): a group's token answers {"name", "group_id": "group:<id>"}.
+            bot_group = str(body.get("group_id") or "").removeprefix("group:")
+            report.found.append(f"токен бота группы «{body.get('name', '')}» (id {bot_group or '?'})")
+            if bot_group and bot_group not in self.group_ids:
+                report.warnings.append(f"токен бота выдан другой группе (id {bot_group}), не одной из {self.group_ids}")
         return report
 
     def fetch(self, cursor: dict) -> tuple[list[IncomingMessage], dict]:

@@ -110,7 +110,8 @@ class FakeOk(FakeServer):
         if request.path == "/graph/me/info":
             if params.get("access_token") != self.bot_token:
                 return Reply.json({"error_code": 102, "error_msg": "PARAM_SESSION_EXPIRED"})
-            return Reply.json({"user_id": "bot:1", "name": "Бот группы"})
+            gid = next(iter(self.groups), "0")
+            return Reply.json({"name": self.groups.get(gid, {}).get("name", ""), "group_id": f"group:{gid}"})
         if request.path not in ("/fb.do", "/api/fb.do"):
             return Reply.text("not found", 404)
         method = params.get("method", "")
