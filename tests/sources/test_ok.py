@@ -259,3 +259,11 @@ def test_a_cursor_from_before_per_comment_state_is_taken_over(ok, sleeps):
     messages, cursor = client(ok, sleeps).fetch(old)
     assert len(messages) == 2 and not [m for m in messages if m.change]  # ingestion drops the repeats
     assert set(cursor["groups"]["53000000000001"]["topics"][tid]) == {"n", "t", "ids", "gone"}
+
+
+def test_comments_carry_their_topic_as_context(ok, sleeps):
+    messages, _ = client(ok, sleeps).fetch({})
+    parent = messages[0].context["parent"]
+    assert parent["text"] == "Жители, делитесь проблемами посёлка."
+    assert parent["url"].startswith("https://ok.ru/group/53000000000001/topic/")
+    assert parent["external_id"] == messages[0].reply_to

@@ -18,7 +18,8 @@ Edits and deletions (OK has no event for them): a topic's comments are read agai
 when its comment count changes, and every ``recheck_minutes`` even when it does not (at most
 ``recheck_per_poll`` topics per poll, the longest unread first). The cursor keeps, per topic, ``n``
 (the count when last read), ``t`` (when), ``ids`` (comment id -> fingerprint of its text) and
-``gone`` (ids seen deleted). A known id with another text is an edit (a new revision); a known id
+``gone`` (ids seen deleted), and ``text``, the start of the topic's text, shown as its comments'
+context. A known id with another text is an edit (a new revision); a known id
 missing from a complete read is a deletion; a gone id that is back is a restoration. A read longer
 than ``max_pages`` pages goes on next poll from its ``resume`` anchor, and infers no deletion.
 
@@ -63,6 +64,7 @@ TOPICS_PER_CALL = 20
 MEDIA_LIMIT = 3  # mediatopic.getByIds: required for several topics, 1..3 (apiok.ru)
 COMMENTS_PER_CALL = 100
 MAX_GONE = 500  # deleted comment ids remembered per topic (to see them restored)
+CONTEXT_CHARS = 500  # of a topic's text, kept in the cursor as its comments' context
 RATE_LIMIT_CODES = {8, 11}
 TRANSIENT_CODES = {1, 2, 9999}
 AUTH_CODES = {101, 102, 103, 104, 105}
@@ -246,6 +248,7 @@ class OkClient(HttpApi):
                 counts[str(topic["id"])] = int(topic.get("comments") or 0)
         out: list[IncomingMessage] = []
         new_ids = [i for i in counts if i not in known]
+        texts: dict[str, str] = {}
         for i in range(0, len(new_ids), TOPICS_PER_CALL):
             response = self.call(
                 "mediatopic.getByIds",
@@ -256,12 +259,16 @@ class OkClient(HttpApi):
             parsed = parser.parse_topics(response, group_id=group_id)
             self.last_skipped.extend(parsed.skipped)
             out.extend(m for m in parsed.messages if m.author_id != group_id)
+            # The topic's text is the context its comments are shown with (the group's own post too).
+            texts.update((parser.parse_external_id(m.external_id)[0], m.text[:CONTEXT_CHARS]) for m in parsed.messages)
         due: list[tuple[float, str]] = []
         for topic_id, count in counts.items():
             tstate = known.setdefault(topic_id, {})
             if "ids" not in tstate:  # a topic not read yet (or a cursor from before per-comment state)
                 tstate.clear()
                 tstate.update(n=-1, t=0, ids={}, gone=[])
+            if topic_id in texts:
+                tstate["text"] = texts[topic_id]
             if tstate.get("resume") or (count != tstate["n"] and (count or tstate["ids"])):
                 due.append((-1.0, topic_id))  # changed: read now, whatever the budget
             elif count and now - float(tstate.get("t", 0)) >= self.recheck_seconds:
@@ -300,7 +307,9 @@ class OkClient(HttpApi):
                 direction="FORWARD",
                 count=COMMENTS_PER_CALL,
             )
-            parsed = parser.parse_comments(response, topic_id=topic_id, group_id=group_id)
+            parsed = parser.parse_comments(
+                response, topic_id=topic_id, group_id=group_id, topic_text=str(tstate.get("text") or "")
+            )
             self.last_skipped.extend(parsed.skipped)
             for message in parsed.messages:
                 comment_id = str(message.raw.get("id"))

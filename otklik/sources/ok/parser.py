@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from otklik.domain.messages import IncomingMessage
+from otklik.domain.messages import IncomingMessage, parent_context
 from otklik.sources.errors import MalformedPayload
 from otklik.sources.payload import as_mapping
 
@@ -69,7 +69,8 @@ def _when(item: Mapping[str, Any], what: str) -> datetime | None:
     return None
 
 
-def parse_comment(item: Mapping[str, Any], *, topic_id: str, group_id: str) -> IncomingMessage:
+def parse_comment(item: Mapping[str, Any], *, topic_id: str, group_id: str, topic_text: str = "") -> IncomingMessage:
+    """One comment of a topic; its context is the topic (text as far as the cursor keeps it, link)."""
     if not isinstance(item, Mapping) or not item.get("id"):
         raise MalformedPayload("комментарий: нет поля 'id'", source=NETWORK)
     comment_id = str(item["id"])
@@ -91,6 +92,7 @@ def parse_comment(item: Mapping[str, Any], *, topic_id: str, group_id: str) -> I
             comment_external_id(topic_id, str(reply_to_comment)) if reply_to_comment else topic_external_id(topic_id)
         ),
         raw={**item, "topic_id": topic_id, "group_id": group_id},
+        context=parent_context("post", topic_external_id(topic_id), topic_text, topic_url(group_id, topic_id)),
     )
 
 
@@ -106,7 +108,7 @@ def removed_comment(topic_id: str, comment_id: str, *, group_id: str) -> Incomin
     )
 
 
-def parse_comments(response: Mapping[str, Any], *, topic_id: str, group_id: str) -> Parsed:
+def parse_comments(response: Mapping[str, Any], *, topic_id: str, group_id: str, topic_text: str = "") -> Parsed:
     if not isinstance(response, Mapping) or not isinstance(response.get("comments", []), list):
         raise MalformedPayload("discussions.getComments: нет списка 'comments'", source=NETWORK)
     out = Parsed()
@@ -115,7 +117,7 @@ def parse_comments(response: Mapping[str, Any], *, topic_id: str, group_id: str)
             if isinstance(item, Mapping) and item.get("deleted") and item.get("id"):
                 out.messages.append(removed_comment(topic_id, str(item["id"]), group_id=group_id))
                 continue
-            out.messages.append(parse_comment(item, topic_id=topic_id, group_id=group_id))
+            out.messages.append(parse_comment(item, topic_id=topic_id, group_id=group_id, topic_text=topic_text))
         except MalformedPayload as exc:
             out.skipped.append(str(exc))
     return out
