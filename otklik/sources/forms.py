@@ -220,7 +220,7 @@ class VkCallbackForm(SourceForm):
         help_text=_("Тот же ключ, что в настройках Callback API: без него события не принимаются."),
     )
     token = forms.CharField(
-        label=_("Ключ доступа для ответов"),
+        label=_("Ключ доступа сообщества"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=_(
