@@ -267,3 +267,13 @@ def test_comments_carry_their_topic_as_context(ok, sleeps):
     assert parent["text"] == "Жители, делитесь проблемами посёлка."
     assert parent["url"].startswith("https://ok.ru/group/53000000000001/topic/")
     assert parent["external_id"] == messages[0].reply_to
+
+
+def test_a_comment_the_parser_skips_on_a_re_read_is_not_taken_for_a_deletion(ok, sleeps):
+    clock = Clock()
+    _messages, cursor = timed(ok, sleeps, clock).fetch({})
+    tid = next(iter(ok.topics))
+    ok.topics[tid]["comments"][0]["text"] = {"not": "a string"}  # unreadable now, but still there
+    clock.now += 61 * 60
+    changes, _ = timed(ok, sleeps, clock).fetch(cursor)
+    assert not [m for m in changes if m.change == "deleted"]

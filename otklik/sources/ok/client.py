@@ -311,6 +311,12 @@ class OkClient(HttpApi):
                 response, topic_id=topic_id, group_id=group_id, topic_text=str(tstate.get("text") or "")
             )
             self.last_skipped.extend(parsed.skipped)
+            # A comment the parser had to skip is still there: never take it for a deletion.
+            seen.update(
+                str(c["id"])
+                for c in response.get("comments") or ()
+                if isinstance(c, Mapping) and c.get("id") and not c.get("deleted")
+            )
             for message in parsed.messages:
                 comment_id = str(message.raw.get("id"))
                 if message.author_id == group_id:
