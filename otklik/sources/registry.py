@@ -109,7 +109,7 @@ def get_connector(
                 topics_depth=int(config.get("topics_depth") or 20),
                 window_days=int(config.get("window_days") or 30),
                 recheck_minutes=int(config.get("recheck_minutes") or 60),
-                recheck_per_poll=int(config.get("recheck_per_poll") or 10),
+                recheck_per_poll=int(str(config.get("recheck_per_poll", 10))),
                 publish_via_api=bool(config.get("publish_via_api", False)),
                 bot_token=str(config.get("bot_token") or ""),
                 session_secret_key=str(config.get("session_secret_key") or ""),
