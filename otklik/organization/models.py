@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core.models import AppendOnly
 from otklik.domain.networks import NETWORK_CHOICES
 
 if TYPE_CHECKING:
@@ -342,15 +343,7 @@ class Membership(models.Model):
             self.save()
 
 
-class MembershipEventQuerySet(models.QuerySet["MembershipEvent"]):
-    def delete(self) -> Any:  # type: ignore[override]
-        raise RuntimeError("The history of roles is append-only (П.20).")
-
-    def update(self, **kwargs: Any) -> int:
-        raise RuntimeError("The history of roles is append-only (П.20).")
-
-
-class MembershipEvent(models.Model):
+class MembershipEvent(AppendOnly):
     """Append-only history of a role: granted, ended, resumed, the position changed; who and when."""
 
     class Kind(models.TextChoices):
@@ -374,8 +367,6 @@ class MembershipEvent(models.Model):
     position = models.CharField(_("должность"), max_length=255, blank=True)
     previous_position = models.CharField(_("прежняя должность"), max_length=255, blank=True)
 
-    objects = MembershipEventQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("изменение роли сотрудника")
         verbose_name_plural = _("история ролей сотрудников")
@@ -383,14 +374,6 @@ class MembershipEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership}: {self.get_kind_display()} {self.at:%d.%m.%Y %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise RuntimeError("The history of roles is append-only (П.20).")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("The history of roles is append-only (П.20).")
 
 
 class Absence(models.Model):

@@ -3,13 +3,11 @@ the retention did, and who exported whose data on request. Runs and exports are 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from otklik.core.models import UndeletableQuerySet
+from otklik.core.models import AppendOnly
 from otklik.organization.models import Administration
 
 
@@ -44,7 +42,7 @@ class RetentionPolicy(models.Model):
         return f"{self.administration}: {self.months_after_closed} / {self.months_after_dismissed} мес."
 
 
-class RetentionRun(models.Model):
+class RetentionRun(AppendOnly):
     """One run of the retention for one administration (by beat or the command), with its counts."""
 
     administration = models.ForeignKey(
@@ -64,8 +62,6 @@ class RetentionRun(models.Model):
     revisions = models.PositiveIntegerField(_("изменений сообщений очищено"), default=0)
     error = models.TextField(_("ошибка"), blank=True)
 
-    objects = UndeletableQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("запуск политики хранения")
         verbose_name_plural = _("журнал политики хранения")
@@ -74,11 +70,8 @@ class RetentionRun(models.Model):
     def __str__(self) -> str:
         return f"{self.administration}: {self.started_at:%d.%m.%Y %H:%M}"
 
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("Records of this kind are kept for accountability (П.20) and cannot be deleted.")
 
-
-class DataExport(models.Model):
+class DataExport(AppendOnly):
     """An audit record: who exported which citizen's data, when, and how much (152-ФЗ, ст. 14)."""
 
     administration = models.ForeignKey(
@@ -102,8 +95,6 @@ class DataExport(models.Model):
     cases = models.PositiveIntegerField(_("обращений"), default=0)
     sha256 = models.CharField(_("контрольная сумма файла"), max_length=64, blank=True)
 
-    objects = UndeletableQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("выгрузка данных гражданина")
         verbose_name_plural = _("выгрузки данных граждан")
@@ -111,11 +102,3 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network}:{self.author_id or self.author_name} {self.at:%d.%m.%Y %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise RuntimeError("An export record is append-only (П.20).")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise RuntimeError("Records of this kind are kept for accountability (П.20) and cannot be deleted.")
