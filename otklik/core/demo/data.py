@@ -140,6 +140,22 @@ SOURCES: dict[str, dict[str, Any]] = {
             "demo_fake_module": "otklik.sources.ok.fake",
         },
     },
+    "max": {
+        # The MAX fake's demo data (otklik.sources.max.fake.seed_demo): a residents' chat and the
+        # administration's channel, whose post residents comment on.
+        "name": "MAX: чат жителей и канал администрации",
+        "kind": Source.Kind.MAX,
+        "network": "max",
+        "token": "demo-max",
+        "base_url": "http://127.0.0.1:8085",
+        "poll_interval": 60,
+        "config": {
+            "chat_ids": [-70000000001],
+            "channel_ids": [-70000000002],
+            "demo_fake_port": 8085,
+            "demo_fake_module": "otklik.sources.max.fake",
+        },
+    },
     "feed": {
         "name": "Форум «Забайкалье»: Газимуро-Заводский округ",
         "kind": Source.Kind.FEED,
