@@ -220,10 +220,13 @@ class VkCallbackForm(SourceForm):
         help_text=_("Тот же ключ, что в настройках Callback API: без него события не принимаются."),
     )
     token = forms.CharField(
-        label=_("Ключ доступа для ответов"),
+        label=_("Ключ доступа сообщества"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text=_("Ключ сообщества с правом «Стена», если ответы публикует система. Пусто — ответы вручную."),
+        help_text=_(
+            "Ключ сообщества: по нему система узнаёт имена авторов комментариев, а с правом «Стена» "
+            "публикует ответы. Пусто — вместо имён номера страниц (id…), ответы вручную."
+        ),
     )
 
     def clean_group_ids(self) -> list[int]:
