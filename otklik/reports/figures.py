@@ -299,11 +299,13 @@ def department_rows(
     now: dt.datetime,
     include_inactive: bool = False,
     percentiles: bool = True,
+    overdue: dict[int | None, int] | None = None,
 ) -> tuple[dict[int | None, DepartmentRow], array]:
     """Received, repeats, answered (on time / late, median, p90) and overdue unanswered per
     department; the curator's row under ``None`` when it has figures. Also returns the elapsed
     seconds of every answer in the period (for the overall percentiles). ``percentiles=False``
-    skips reading the elapsed times (the dashboard shows counts and shares only)."""
+    skips reading the elapsed times (the dashboard shows counts and shares only); ``overdue`` —
+    the overdue unanswered by department, when the caller has counted them already."""
     departments = list(Department.objects.filter(administration=adm).order_by("name"))
     names = {d.pk: d.name for d in departments}
     rows: dict[int | None, DepartmentRow] = {
@@ -338,9 +340,11 @@ def department_rows(
                 stats.late,
             )
             dept_row.median_hours, dept_row.p90_hours = stats.median_hours, stats.p90_hours
-    for r in grouped(answers_overdue(adm, hi, now), answer, n=Count("id")):
-        if r["n"]:
-            row(r["dept"]).overdue_unanswered = r["n"]
+    if overdue is None:
+        overdue = {r["dept"]: r["n"] for r in grouped(answers_overdue(adm, hi, now), answer, n=Count("id"))}
+    for dept, n in overdue.items():
+        if n:
+            row(dept).overdue_unanswered = n
     return rows, everything
 
 
