@@ -275,10 +275,15 @@ def test_templates_and_multi_department_parts(people: Any, shot: Any, size: str)
     expect(admin.get_by_test_id("answer-templates")).to_contain_text("Отключение воды")
     shot(admin, f"wb-{size}-9-templates")
 
+    from otklik.cases import actions
     from otklik.cases.models import Case
 
+    earlier = routed(org, "zhkh", text="На Ленина нет воды третий день")
+    actions.case_accept(case=earlier, actor=org.actor("zhkh"))
+    actions.case_submit_draft(case=earlier, actor=org.actor("zhkh"), kind="answer", text="Воду дали, трубу заменили.")
+    actions.case_approve(case=earlier, actor=org.actor("curator"))
     case = routed(org, "roads", "zhkh")
-    Case.objects.filter(pk=case.pk).update(place=org.places["gz"])
+    Case.objects.filter(pk__in=[case.pk, earlier.pk]).update(place=org.places["gz"])
     roads = people.page("gz-roads", **SIZES[size])
     roads.goto(f"/cases/{case.pk}/")
     parts = roads.get_by_test_id("parts")
@@ -292,6 +297,7 @@ def test_templates_and_multi_department_parts(people: Any, shot: Any, size: str)
     zhkh.get_by_role("button", name="Принять в работу").click()
     expect(zhkh.locator(".flash")).to_contain_text("принято в работу")
     zhkh.get_by_test_id("draft-text").fill("Здравствуйте!")
+    expect(zhkh.get_by_test_id("suggestions")).to_contain_text("Воду дали, трубу заменили.")
     zhkh.get_by_test_id("template-select").select_option(label="Отключение воды")
     zhkh.get_by_role("button", name="Вставить в ответ").click()
     expect(zhkh.get_by_test_id("draft-text")).to_have_value(
@@ -316,3 +322,35 @@ def test_my_cases_fit_a_phone(people: Any, shot: Any) -> None:
     desk = people.page("gz-zhkh", **SIZES["desktop"])
     desk.goto("/my/")
     shot(desk, "wb-desktop-12-my-cases")
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_a_failed_automatic_publication_is_explained_in_words(
+    people: Any, shot: Any, media_root: Any, size: str
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from playwright.sync_api import expect
+
+    from otklik.cases import actions
+    from otklik.cases.models import Case, Publication
+
+    org = make_org()
+    case = routed(org, "zhkh")
+    zhkh = org.actor("zhkh")
+    actions.case_accept(case=case, actor=zhkh)
+    pic = actions.case_attach_file(case=case, actor=zhkh, upload=SimpleUploadedFile("foto.jpg", media.jpeg()))
+    draft = actions.case_submit_draft(case=case, actor=zhkh, kind="answer", text="Ответ.", attachment_ids=[pic.pk])
+    actions.case_approve(case=case, actor=org.actor("curator"))
+    Case.objects.filter(pk=case.pk).update(network="telegram")
+    pub, _ = Publication.objects.get_or_create(draft=draft, case=case, defaults={"guid": f"e2e-{size}"})
+    actions.case_publication_failed(publication=pub, error="httpx.ConnectError: [Errno 111] Connection refused")
+
+    executor = people.page("gz-zhkh", **SIZES[size])
+    executor.goto(f"/cases/{case.pk}/")
+    panel = executor.get_by_test_id("publish-panel")
+    expect(panel.get_by_test_id("publication-error")).to_contain_text("Сервер сети недоступен")
+    expect(executor.locator("main")).not_to_contain_text("Errno")
+    expect(panel.get_by_test_id("attach-by-hand")).to_contain_text("foto.jpg")
+    if size == "phone":
+        no_sideways_scroll(executor)
+    shot(executor, f"wb-{size}-13-publication-failed")

@@ -66,9 +66,9 @@ def case_remove_attachment(
             raise IllegalTransition(f"Обращение № {case.number} закрыто: вложения к нему не меняются.")
         if not actor.is_curator:
             actor_assignment(case, actor)
+        # The case row is locked: the attachments of the case change under it only.
         attachment = (
-            Attachment.objects.select_for_update()
-            .select_related("draft")
+            Attachment.objects.select_related("draft")
             .filter(case=case, pk=attachment_id, removed_at__isnull=True)
             .first()
         )

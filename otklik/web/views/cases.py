@@ -94,6 +94,15 @@ def _diffs(drafts: list[Draft]) -> dict[int, Any]:
     return out
 
 
+def _events(case: Case) -> list[Any]:
+    """The timeline; a connector's error is shown in words, never as «[Errno 111] …»."""
+    events = list(case.events.all())
+    for e in events:
+        if isinstance(e.payload, dict) and e.payload.get("error"):
+            e.error_words = explain_error(str(e.payload["error"]))  # type: ignore[attr-defined]
+    return events
+
+
 def _live(attachments: Any) -> list[Attachment]:
     return [a for a in attachments if a.removed_at is None]
 
@@ -147,7 +156,7 @@ def case_context(actor: Actor, case: Case, *, compare: tuple[int, int] | None = 
         "draft_under_review": under_review,
         "publication": publication,
         "stages": stages,
-        "events": list(case.events.all()),
+        "events": _events(case),
         "case_messages": list(case.messages.all()),
         "next_level": next_level,
         "next_countdown": next_countdown,
