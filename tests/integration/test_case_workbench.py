@@ -418,3 +418,20 @@ def test_a_failed_automatic_publication_is_explained_and_files_to_attach_by_hand
     assert "Errno" not in body
     assert "Сервер сети недоступен" in body
     assert 'data-testid="attach-by-hand"' in body and "truba.jpg" in body
+
+
+def test_a_stale_autosave_does_not_hide_the_returned_draft(client: Client, org: Any) -> None:
+    """Typed before a colleague sent the draft: in rework the editor starts from the returned text."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    case = accepted(org, "zhkh")
+    DraftAutosave.objects.create(
+        case=case, user=org.users["zhkh"], text="старый набросок", saved_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    actions.case_submit_draft(case=case, actor=org.actor("zhkh2"), kind="answer", text="Ответ коллеги.")
+    actions.case_return_draft(case=case, actor=org.actor("curator"), comment="Добавьте срок.")
+    login(client, org, "zhkh")
+    body = page(client, case)
+    assert "старый набросок" not in body and ">Ответ коллеги.</textarea>" in body

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from otklik.cases import actions, answers, selectors
 from otklik.cases.models import Assignment, Attachment, Case, Draft, DraftAutosave, Publication
 from otklik.cases.tasks import publish_answer
-from otklik.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from otklik.core.errors import ApplicationError, NotFound, PermissionDenied
 from otklik.domain.networks import media_kind, media_published_by_hand
 from otklik.domain.networks import network as network_info
 from otklik.domain.publishing import LinkError, explain_error, external_id_from_url
@@ -220,6 +220,11 @@ def case_context(actor: Actor, case: Case, *, compare: tuple[int, int] | None = 
         editing = True
     if editing:
         saved = _autosave(case, actor)
+        # What was typed before the last version was sent or reviewed (by a colleague, say) is
+        # older than what is on the page: the editor starts from the newer text.
+        moments = [m for d in drafts for m in (d.submitted_at, d.reviewed_at) if m is not None]
+        if saved is not None and moments and saved.saved_at < max(moments):
+            saved = None
         if saved is not None:
             ctx["editor_text"], ctx["editor_measures"] = saved.text, saved.measures_taken
             ctx["autosaved_at"] = saved.saved_at
@@ -447,7 +452,9 @@ def _send_draft(request: HttpRequest, actor: Actor, case: Case, send: Any, done:
     in the editor — never the previous version — and the reason is shown."""
     try:
         send()
-    except ValidationFailed as exc:
+    except (NotFound, PermissionDenied):
+        raise
+    except ApplicationError as exc:  # refused (too long, no measures, the state moved on): keep it
         _keep_typed(request, actor, case)
         messages.error(request, exc.message)
         return redirect("web:case", case_id=case.pk)
