@@ -435,3 +435,33 @@ def test_a_stale_autosave_does_not_hide_the_returned_draft(client: Client, org: 
     login(client, org, "zhkh")
     body = page(client, case)
     assert "старый набросок" not in body and ">Ответ коллеги.</textarea>" in body
+
+
+def test_one_form_at_review_importance_changed_with_the_approval_is_saved(client: Client, org: Any) -> None:
+    case = in_review(org)
+    login(client, org, "curator")
+    body = page(client, case)
+    assert 'data-testid="review-triage"' in body
+    draft = Draft.objects.get(case=case)
+    unchanged = {"draft_id": draft.pk, "text": draft.text, "importance": case.importance, "comment": ""}
+    triage_events = CaseEvent.objects.filter(case=case, action="triage").count()
+    client.post(reverse("web:case_return_draft", args=[case.pk]), {**unchanged, "importance": "high"})
+    case.refresh_from_db()
+    assert case.state == "review" and case.importance != "high"  # no remarks: nothing is written
+    client.post(reverse("web:case_approve", args=[case.pk]), {**unchanged, "importance": "high"})
+    case.refresh_from_db()
+    assert case.importance == "high" and case.state == "approved"
+    assert CaseEvent.objects.filter(case=case, action="triage").count() == triage_events + 1
+
+
+def test_approving_with_the_triage_unchanged_writes_no_triage_event(client: Client, org: Any) -> None:
+    case = in_review(org)
+    login(client, org, "curator")
+    draft = Draft.objects.get(case=case)
+    before = CaseEvent.objects.filter(case=case, action="triage").count()
+    client.post(
+        reverse("web:case_approve", args=[case.pk]),
+        {"draft_id": draft.pk, "text": draft.text, "importance": case.importance, "significant": ""},
+    )
+    case.refresh_from_db()
+    assert case.state == "approved" and CaseEvent.objects.filter(case=case, action="triage").count() == before

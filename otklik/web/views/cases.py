@@ -32,7 +32,7 @@ from otklik.sla import clock
 
 from .. import forms
 from .. import selectors as web_selectors
-from .base import actor_view, form_errors, is_curator
+from .base import actor_view, back, form_errors, is_curator
 from .curator import _triage_data
 
 NETWORK_STYLES = {"vk": "vk", "ok": "ok", "telegram": "telegram"}
@@ -297,6 +297,33 @@ def case_triage(request: HttpRequest, actor: Actor, case_id: int) -> HttpRespons
     return _done(request, case, _("Тематика, место и важность сохранены."))
 
 
+def _triage_with(request: HttpRequest, actor: Actor, case: Case) -> bool | None:
+    """Save the triage fields posted with another decision (routing, approval) when they differ
+    from the case's; ``None`` when they are invalid (the errors are shown), else whether they
+    changed. Nothing is written (no event) when nothing changed."""
+    if "importance" not in request.POST:
+        return False
+    form = forms.TriageFieldsForm(request.POST, administration=actor.administration)
+    if not form.is_valid():
+        form_errors(request, form)
+        return None
+    data = form.cleaned_data
+    deadline = data.get("shortened_deadline")
+    current = case.shortened_deadline
+    same = (
+        {t.pk for t in data.get("topics") or []} == {t.pk for t in case.topics.all()}
+        and (data["place"].pk if data.get("place") else None) == case.place_id
+        and data.get("importance") == case.importance
+        and bool(data.get("significant")) == case.significant
+        and (deadline is None) == (current is None)
+        and (deadline is None or current is None or abs((deadline - current).total_seconds()) < 60)
+    )
+    if same:
+        return False
+    actions.case_triage(case=case, actor=actor, data=_triage_data(form))
+    return True
+
+
 @require_POST
 @actor_view(is_curator)
 def case_route(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
@@ -307,13 +334,9 @@ def case_route(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse
         return redirect("web:case", case_id=case.pk)
     # One form on the page: the topic, place and importance set above the departments are saved
     # with the routing, never silently dropped.
-    if "importance" in request.POST:
-        triage = forms.TriageFieldsForm(request.POST, administration=actor.administration)
-        if not triage.is_valid():
-            form_errors(request, triage)
-            return redirect("web:case", case_id=case.pk)
-        actions.case_triage(case=case, actor=actor, data=_triage_data(triage))
-        case = _case(actor, case_id)
+    if _triage_with(request, actor, case) is None:
+        return redirect("web:case", case_id=case.pk)
+    case = _case(actor, case_id)
     actions.case_route(
         case=case,
         actor=actor,
@@ -342,6 +365,9 @@ def _draft_id(request: HttpRequest) -> int | None:
 @actor_view(is_curator)
 def case_approve(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
     case = _case(actor, case_id)
+    if _triage_with(request, actor, case) is None:
+        return redirect("web:case", case_id=case.pk)
+    case = _case(actor, case_id)
     draft = actions.case_approve(
         case=case,
         actor=actor,
@@ -366,6 +392,12 @@ def case_approve(request: HttpRequest, actor: Actor, case_id: int) -> HttpRespon
 @require_POST
 @actor_view(is_curator)
 def case_return_draft(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
+    case = _case(actor, case_id)
+    if not request.POST.get("comment", "").strip():
+        messages.error(request, _("Укажите замечания к проекту: что исправить."))
+        return back(request)
+    if _triage_with(request, actor, case) is None:
+        return redirect("web:case", case_id=case.pk)
     case = _case(actor, case_id)
     actions.case_return_draft(
         case=case,
