@@ -104,8 +104,9 @@ class ReviewReturnForm(forms.Form):
 
 
 class PublishForm(forms.Form):
+    """Only the link: the network's id of the answer is derived from it (``domain.publishing``)."""
+
     url = forms.URLField(label=_("Ссылка на размещённый ответ"), max_length=1000, assume_scheme="https")
-    external_id = forms.CharField(label=_("Идентификатор в сети"), max_length=255, required=False)
 
 
 class CommentForm(forms.Form):
