@@ -29,7 +29,8 @@ from otklik.cases.models import Case
 from otklik.core.errors import ApplicationError, ValidationFailed
 from otklik.domain.messages import Attachment as IncomingAttachment
 from otklik.domain.messages import IncomingMessage
-from otklik.inbox.actions import IngestResult, Provenance, clean_text, message_dismiss, message_ingest_batch, source_for
+from otklik.inbox.actions import IngestResult, Provenance, message_dismiss, message_ingest_batch, source_for
+from otklik.inbox.cleaning import clean_text
 from otklik.inbox.models import Message, Source
 from otklik.organization.services import Actor, actor_for
 

@@ -21,7 +21,7 @@ from otklik.cases.selectors import CaseFilter
 from otklik.core.validators import HTTP_URL_PATTERN, http_url_problem
 from otklik.domain.networks import NETWORKS
 from otklik.domain.workflow import OPEN_STATES, STAGE_TITLES, STATE_TITLES, DraftKind, Importance, StageKey, State
-from otklik.inbox.actions import clean_text
+from otklik.inbox.cleaning import clean_text
 from otklik.inbox.models import Message
 from otklik.sla.models import Stage
 
