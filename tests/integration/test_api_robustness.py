@@ -169,6 +169,12 @@ def test_publish_accepts_only_http_links(flow: Flow, org: Any) -> None:
         draft_url.clean("javascript:alert(1)", None)
     with pytest.raises(ValidationError):
         Message._meta.get_field("url").clean("ftp://x.ru/a", None)
+    # The action refuses it too, whoever calls it (the UI, the API, a connector's result).
+    from otklik.cases import actions
+    from otklik.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed, match="http"):
+        actions.case_publish(case=Case.objects.get(pk=case), actor=org.actor("curator"), url="javascript:alert(1)")
 
 
 def test_a_connector_link_with_another_scheme_is_not_stored_as_a_link(org: Any) -> None:
