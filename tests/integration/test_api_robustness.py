@@ -309,3 +309,21 @@ def test_a_message_in_the_schema_carries_its_provenance(db: Any) -> None:
     props = _schema()["components"]["schemas"]["MessageOut"]["properties"]
     assert "brought_by" in props
     assert json.dumps(props["brought_by"]).count("BroughtByOut") == 1
+
+
+def test_provenance_costs_no_query_per_message(flow: Flow) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def listing() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            flow.get("curator", "/messages/", at=t(9, 30))
+        return len(queries.captured_queries)
+
+    for n in range(2):
+        flow.ingest(f"Сообщение {n}", at=t(9))
+    listing()  # the token's last_used_at is written once a minute: not counted below
+    few = listing()
+    for n in range(8):
+        flow.ingest(f"Ещё сообщение {n}", at=t(9))
+    assert listing() == few
