@@ -34,6 +34,14 @@ def http_url_problem(value: str) -> str | None:
     return None
 
 
+def is_http_link(value: str) -> bool:
+    """Whether a link is safe to show as one: an http(s) scheme (``javascript:`` and ``data:`` are
+    not). Looser than ``validate_http_url``: a network's or an intranet's address without a dot
+    (``https://forum/t/1``) stays a link."""
+    scheme, sep, rest = value.strip().partition(":")
+    return bool(sep) and scheme.lower() in HTTP_SCHEMES and rest.startswith("//") and len(rest) > 2
+
+
 class HttpURLField(forms.URLField):
     """A form's URL field that accepts only http and https."""
 

@@ -19,7 +19,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from otklik.core.errors import IllegalTransition, ValidationFailed
-from otklik.core.validators import http_url_problem
+from otklik.core.validators import is_http_link
 from otklik.domain.messages import IncomingMessage
 from otklik.organization.models import Administration
 
@@ -56,7 +56,7 @@ def _attachments(item: IncomingMessage, refused: dict[str, Any]) -> list[dict[st
     rows = []
     for n, a in enumerate(item.attachments):
         url = a.url
-        if url and http_url_problem(url):
+        if url and not is_http_link(url):
             refused[f"attachments.{n}"] = url
             url = ""
         rows.append({"kind": a.kind, "url": url, "title": a.title, "external_id": a.external_id})
@@ -66,7 +66,7 @@ def _attachments(item: IncomingMessage, refused: dict[str, Any]) -> list[dict[st
 def _safe_url(value: str, name: str, refused: dict[str, Any]) -> str:
     """A link people will click: http(s) only. Another scheme (``javascript:``, ``data:``) is not
     stored as a link; the value is kept in ``raw`` (recorded, not silent) and the message stored."""
-    if value and http_url_problem(value):
+    if value and not is_http_link(value):
         refused[name] = value
         return ""
     return value
