@@ -64,7 +64,7 @@ def test_every_action_writes_one_event_with_actor_and_states_and_refusals_write_
     assert by_action["return"]["reason"] == "Не наша компетенция"
     assert by_action["return_draft"]["comment"] == "Уточните сроки."
     assert by_action["comment"] == {"text": "Выезжаю на место"}
-    assert by_action["triage"] == {"importance": "high"}
+    assert by_action["triage"] == {"importance": "high", "changes": {"importance": {"from": "normal", "to": "high"}}}
 
 
 def test_nothing_is_hard_deleted(org):

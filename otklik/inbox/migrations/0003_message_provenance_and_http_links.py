@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('inbox', '0002_revisions_context_warnings'),
-        ('organization', '0007_http_links_only'),
+        ('organization', '0008_http_links_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

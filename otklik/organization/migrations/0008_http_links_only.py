@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organization', '0006_api_token_expiry_revocation'),
+        ('organization', '0007_membership_history'),
     ]
 
     operations = [
