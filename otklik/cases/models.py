@@ -15,6 +15,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from otklik.core.models import Undeletable
+from otklik.core.validators import validate_http_url
 from otklik.domain.workflow import (
     DRAFT_KIND_TITLES,
     IMPORTANCE_TITLES,
@@ -204,7 +205,7 @@ class Draft(Undeletable):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    published_url = models.URLField(_("ссылка на ответ"), max_length=1000, blank=True)
+    published_url = models.URLField(_("ссылка на ответ"), max_length=1000, blank=True, validators=[validate_http_url])
     published_external_id = models.CharField(max_length=255, blank=True)
     #: The version this one was made from when the curator edited it before approving (П.12):
     #: the executor sees the difference between the two.
@@ -363,7 +364,7 @@ class Publication(models.Model):
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=255, blank=True)
-    url = models.URLField(max_length=1000, blank=True)
+    url = models.URLField(max_length=1000, blank=True, validators=[validate_http_url])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
