@@ -2,6 +2,10 @@
 
 An administration is a tenant: every other row belongs to exactly one, and selectors always filter
 by it, so one installation serves a region's many administrations without leaking data.
+
+Why one module of over 400 lines: Django finds an app's models in ``models.py``, and these are
+the organisation's reference tables, each short; the calendar, services and tokens that act on
+them are modules of their own.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from otklik.core.models import AppendOnly
+from otklik.core.validators import validate_http_url
 from otklik.domain.networks import NETWORK_CHOICES
 
 if TYPE_CHECKING:
@@ -37,7 +42,7 @@ class Administration(models.Model):
     schedule_toml = models.TextField(
         _("график работы (TOML)"), blank=True, help_text=_("Пусто — пн–пт 09:00–18:00, обед 13:00–14:00.")
     )
-    website = models.URLField(_("официальный сайт"), blank=True)
+    website = models.URLField(_("официальный сайт"), blank=True, validators=[validate_http_url])
     is_active = models.BooleanField(_("действует"), default=True)
     public_page = models.BooleanField(
         _("публичная страница отчётности"),
@@ -235,7 +240,7 @@ class OfficialAccount(models.Model):
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="accounts")
     network = models.CharField(_("сеть"), max_length=16, choices=NETWORK_CHOICES)
     name = models.CharField(_("название"), max_length=255)
-    url = models.URLField(_("ссылка"))
+    url = models.URLField(_("ссылка"), validators=[validate_http_url])
     external_id = models.CharField(_("идентификатор в сети"), max_length=128, blank=True)
     is_active = models.BooleanField(_("действует"), default=True)
 

@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core.validators import HttpURLField
 from otklik.inbox.models import Source
 from otklik.sources.errors import ConfigurationError
 from otklik.sources.vk.client import community_ref
@@ -368,7 +369,7 @@ class FeedForm(SourceForm):
     CONFIG = {"url": "url", "keywords": "keywords"}
     LIST_FIELDS = ("keywords",)
 
-    url = forms.URLField(label=_("Адрес ленты RSS/Atom"), max_length=1000, assume_scheme="https")
+    url = HttpURLField(label=_("Адрес ленты RSS/Atom"), max_length=1000, assume_scheme="https")
     keywords = forms.CharField(
         label=_("Ключевые слова"),
         required=False,
