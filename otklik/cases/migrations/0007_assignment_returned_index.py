@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0004_lists_and_search'),
+        ('cases', '0006_http_links_only'),
         ('organization', '0006_api_token_expiry_revocation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
