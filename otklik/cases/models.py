@@ -167,6 +167,7 @@ class Assignment(Undeletable):
             models.Index(fields=["assignee", "case_open"], name="assignment_open_assignee"),
             # The Head's figures count what each department received in a period.
             models.Index(fields=["received_at"], name="assignment_received"),
+            models.Index(fields=["status", "returned_at"], name="assignment_returned"),  # П.9 in the report
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from otklik.cases.models import CLOSED_STATES, Case
+from otklik.cases.models import CLOSED_STATES, Case, open_condition
 from otklik.domain.workflow import StageKey
 from otklik.organization.models import Administration, Role
 from otklik.organization.services import Actor
@@ -154,26 +154,50 @@ def current_month(adm: Administration, now: dt.datetime) -> tuple[dt.date, dt.da
 
 
 def _lines(
-    adm: Administration, start: dt.date, end: dt.date, now: dt.datetime
+    adm: Administration, start: dt.date, end: dt.date, now: dt.datetime, overdue: dict[int | None, int]
 ) -> tuple[dict[int | None, f.DepartmentRow], dict[int | None, f.DepartmentRow]]:
-    lo, hi = instants(adm, start, end)
-    rows, _ = f.department_rows(adm, lo, hi, now=now, percentiles=False)
-    plo, phi = instants(adm, *previous_period(start, end))
-    previous, _ = f.department_rows(adm, plo, phi, now=now, percentiles=False)
+    def rows_of(
+        lo: dt.datetime, hi: dt.datetime, counted: dict[int | None, int] | None
+    ) -> dict[int | None, f.DepartmentRow]:
+        return f.past_cached(
+            adm,
+            "department-rows",
+            lo,
+            hi,
+            now,
+            lambda: f.department_rows(adm, lo, hi, now=now, percentiles=False, overdue=counted)[0],
+        )
+
+    rows = rows_of(*instants(adm, start, end), overdue)
+    previous = rows_of(*instants(adm, *previous_period(start, end)), None)
     return rows, previous
 
 
-def _overdue_numbers(adm: Administration, hi: dt.datetime, now: dt.datetime) -> dict[int | None, list[int]]:
-    """The numbers of the cases overdue without an answer, by department (for the П.22 notice)."""
-    out: dict[int | None, list[int]] = {}
-    answer = StageKey.ANSWER.value
-    for dept, number in (
-        f.with_dept(f.answers_overdue(adm, hi, now), answer)
+#: How many overdue case numbers the П.22 link of a department carries (the most overdue first):
+#: a link, not a list — the notice's form takes more, and a URL of thousands of numbers is refused
+#: by proxies (and costs the page the time of writing them all).
+OVERDUE_IN_LINK = 50
+
+
+def _overdue(
+    adm: Administration, hi: dt.datetime, now: dt.datetime
+) -> tuple[dict[int | None, int], dict[int | None, list[int]]]:
+    """The answers overdue without an answer, by department: how many (the figure) and the numbers
+    of their cases, the most overdue first (``OVERDUE_IN_LINK`` of each, for the П.22 notice) —
+    one pass over the overdue stages, which give both."""
+    counts: dict[int | None, int] = {}
+    numbers: dict[int | None, list[int]] = {}
+    overdue = (
+        f.with_dept(f.answers_overdue(adm, hi, now), StageKey.ANSWER.value)
         .values_list("dept", "case__number")
-        .order_by("case__number")
-    ):
-        out.setdefault(dept, []).append(number)
-    return out
+        .order_by("due_at", "id")
+    )
+    for dept, number in overdue.iterator(chunk_size=5000):
+        counts[dept] = counts.get(dept, 0) + 1
+        kept = numbers.setdefault(dept, [])
+        if len(kept) < OVERDUE_IN_LINK and number not in kept:
+            kept.append(number)
+    return counts, numbers
 
 
 def _trend_svg(adm: Administration, buckets: list[tuple[dt.date, dt.date, str]], now: dt.datetime, title: str) -> str:
@@ -269,14 +293,17 @@ def alerts(actor: Actor, lo: dt.datetime, hi: dt.datetime, *, now: dt.datetime, 
         Message.objects.filter(administration=adm, pk__in=message_ids, case__isnull=False).values_list("pk", "case_id")
     )
     alerted_cases = {n.case_id for n in notes if n.case_id} | set(case_of_message.values())
-    open_or_recent = Case.objects.filter(administration=adm, significant=True).exclude(
-        state__in=CLOSED_STATES, detected_at__lt=lo
-    )
+    # significant and still open, or detected in the period: two queries along indexes (the open
+    # cases' partial index, the period's), not a walk over every case for the flag
+    # (the period's end is checked here: as a bound SQLite would walk every earlier case by it)
+    significant = Case.objects.filter(administration=adm, significant=True)
+    open_or_recent = [
+        *(pk for pk, at in significant.filter(open_condition()).order_by().values_list("pk", "detected_at") if at < hi),
+        *significant.filter(detected_at__gte=lo, detected_at__lt=hi).values_list("pk", flat=True),
+    ]
     cases = list(
         Case.objects.filter(administration=adm)
-        .filter(
-            pk__in=list(alerted_cases) + list(open_or_recent.filter(detected_at__lt=hi).values_list("pk", flat=True))
-        )
+        .filter(pk__in={*alerted_cases, *open_or_recent})
         .select_related("place")
         .prefetch_related("assignments__department")
     )
@@ -310,8 +337,8 @@ def dashboard(actor: Actor, *, start: dt.date | None = None, now: dt.datetime | 
     current = current_month(adm, now)
     start, end = month_bounds(start.year, start.month) if start else current
     lo, hi = instants(adm, start, end)
-    rows, previous = _lines(adm, start, end, now)
-    overdue_numbers = _overdue_numbers(adm, hi, now)
+    overdue_counts, overdue_numbers = _overdue(adm, hi, now)
+    rows, previous = _lines(adm, start, end, now, overdue_counts)
     prev_start, prev_end = previous_period(start, end)
 
     def links(dept: int | None) -> dict[str, str]:
@@ -337,7 +364,7 @@ def dashboard(actor: Actor, *, start: dt.date | None = None, now: dt.datetime | 
     today = timezone.localtime(now, adm.calendar.tz).date()
     week_buckets = [(a, b, f"{a:%d.%m}") for a, b in last_weeks(min(end, today), TREND_WEEKS)]
     month_buckets = [(a, b, short_month(a)) for a, b in last_months(end, TREND_MONTHS)]
-    topics, places, _networks = dynamics(adm, (start, end), (prev_start, prev_end), year_before(start, end))
+    topics, places, _networks = dynamics(adm, (start, end), (prev_start, prev_end), year_before(start, end), now=now)
     drawing, unlocated = _map(adm, start, end)
     open_overdue = (
         Case.objects.filter(administration=adm, next_deadline_at__lt=now).exclude(state__in=CLOSED_STATES).count()

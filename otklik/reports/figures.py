@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, F, FilteredRelation, IntegerField, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
@@ -298,11 +299,13 @@ def department_rows(
     now: dt.datetime,
     include_inactive: bool = False,
     percentiles: bool = True,
+    overdue: dict[int | None, int] | None = None,
 ) -> tuple[dict[int | None, DepartmentRow], array]:
     """Received, repeats, answered (on time / late, median, p90) and overdue unanswered per
     department; the curator's row under ``None`` when it has figures. Also returns the elapsed
     seconds of every answer in the period (for the overall percentiles). ``percentiles=False``
-    skips reading the elapsed times (the dashboard shows counts and shares only)."""
+    skips reading the elapsed times (the dashboard shows counts and shares only); ``overdue`` —
+    the overdue unanswered by department, when the caller has counted them already."""
     departments = list(Department.objects.filter(administration=adm).order_by("name"))
     names = {d.pk: d.name for d in departments}
     rows: dict[int | None, DepartmentRow] = {
@@ -337,9 +340,11 @@ def department_rows(
                 stats.late,
             )
             dept_row.median_hours, dept_row.p90_hours = stats.median_hours, stats.p90_hours
-    for r in grouped(answers_overdue(adm, hi, now), answer, n=Count("id")):
-        if r["n"]:
-            row(r["dept"]).overdue_unanswered = r["n"]
+    if overdue is None:
+        overdue = {r["dept"]: r["n"] for r in grouped(answers_overdue(adm, hi, now), answer, n=Count("id"))}
+    for dept, n in overdue.items():
+        if n:
+            row(dept).overdue_unanswered = n
     return rows, everything
 
 
@@ -382,6 +387,34 @@ def stage_stats_into(
 
 
 # --------------------------------------------------------------------------------------------
+# past periods: their figures are kept for a while
+
+#: How long the figures of a period that has ended are kept (seconds). They hardly change once the
+#: period is over — a case is detected, a stage ends or falls due at the moment it happens, never
+#: in the past — except when a stage of it is cancelled later; a quarter of an hour of such delay
+#: is the price of not counting a year of stages for every look at the dashboard's trend.
+PAST_TTL = 15 * 60
+
+
+def past_key(adm: Administration, what: str, lo: dt.datetime, hi: dt.datetime) -> str:
+    return f"figures:{adm.pk}:{what}:{lo.isoformat()}:{hi.isoformat()}"
+
+
+def past_cached(
+    adm: Administration, what: str, lo: dt.datetime, hi: dt.datetime, now: dt.datetime, compute: Any
+) -> Any:
+    """``compute()``, kept for ``PAST_TTL`` when the period ``[lo, hi)`` has ended by ``now``."""
+    if hi > now:
+        return compute()
+    key = past_key(adm, what, lo, hi)
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, PAST_TTL)
+    return found
+
+
+# --------------------------------------------------------------------------------------------
 # trends
 
 
@@ -408,22 +441,35 @@ def trend(adm: Administration, buckets: list[tuple[dt.date, dt.date, str]], *, n
     if not points:
         return points
     spans = [instants(adm, p.start, p.end) for p in points]
-    lo, hi = spans[0][0], spans[-1][1]
 
-    def counts(qs: Any, field_name: str, extra: Q | None = None) -> list[int]:
-        aggregates = {
-            f"b{i}": Count("id", filter=Q(**{f"{field_name}__gte": a, f"{field_name}__lt": b}) & (extra or Q()))
-            for i, (a, b) in enumerate(spans)
-        }
-        got = qs.aggregate(**aggregates)
-        return [got[f"b{i}"] for i in range(len(spans))]
+    def counts(name: str, of_range: Any, field_name: str, extra: Q | None = None) -> list[int]:
+        # The buckets that have ended are kept for a while (``PAST_TTL``); the rest are counted in
+        # one query over just their range (``of_range(lo, hi)``: its bounds are the index's).
+        keys = [past_key(adm, f"trend-{name}", a, b) for a, b in spans]
+        ended = {k for k, (_a, b) in zip(keys, spans, strict=True) if b <= now}
+        known = cache.get_many(list(ended))
+        todo = [i for i, k in enumerate(keys) if k not in known]
+        if todo:
+            qs = of_range(min(spans[i][0] for i in todo), max(spans[i][1] for i in todo))
+            aggregates = {
+                f"b{i}": Count(
+                    "id",
+                    filter=Q(**{f"{field_name}__gte": spans[i][0], f"{field_name}__lt": spans[i][1]}) & (extra or Q()),
+                )
+                for i in todo
+            }
+            got = qs.aggregate(**aggregates)
+            fresh = {keys[i]: got[f"b{i}"] for i in todo}
+            cache.set_many({k: v for k, v in fresh.items() if k in ended}, PAST_TTL)
+            known.update(fresh)
+        return [known[k] for k in keys]
 
     answer = StageKey.ANSWER.value
     series = {
-        "received": counts(cases_detected(adm, lo, hi), "detected_at"),
-        "on_time": counts(stages_done(adm, answer, lo, hi), "ended_at", Q(on_time=True)),
-        "missed": counts(answers_missed(adm, lo, hi, now), "due_at"),
-        "rework": counts(reworks_opened(adm, lo, hi), "started_at"),
+        "received": counts("received", lambda a, b: cases_detected(adm, a, b), "detected_at"),
+        "on_time": counts("on_time", lambda a, b: stages_done(adm, answer, a, b), "ended_at", Q(on_time=True)),
+        "missed": counts("missed", lambda a, b: answers_missed(adm, a, b, now), "due_at"),
+        "rework": counts("rework", lambda a, b: reworks_opened(adm, a, b), "started_at"),
     }
     for name, values in series.items():
         for point, value in zip(points, values, strict=True):

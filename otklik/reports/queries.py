@@ -45,6 +45,7 @@ from .figures import (
     department_rows,
     grouped,
     hours,
+    past_cached,
     percentile,
     reworks_opened,
     stage_stats_into,
@@ -289,7 +290,7 @@ def build_monthly_report(
     total.median_hours, total.p90_hours = answer_all.median_hours, answer_all.p90_hours
     report.total = total
 
-    report.topics, report.places, report.networks = dynamics(adm, (start, end), prev, ya)
+    report.topics, report.places, report.networks = dynamics(adm, (start, end), prev, ya, now=now)
     report.worst_overdue = _worst_overdue(adm, lo, hi, now, names)
     return report
 
@@ -309,31 +310,57 @@ def _person_name(user_ids: list[int]) -> str:
     return f"{first[:1]}. {last}" if first else last
 
 
+#: The groupings of the dynamics tables: (the label's field, the key's field).
+DYNAMICS_GROUPS = (("topics__name", "topics__id"), ("place__name", "place_id"), ("network", "network"))
+
+
 def dynamics(
-    adm: Administration, cur: tuple[dt.date, dt.date], prev: tuple[dt.date, dt.date], ya: tuple[dt.date, dt.date]
+    adm: Administration,
+    cur: tuple[dt.date, dt.date],
+    prev: tuple[dt.date, dt.date],
+    ya: tuple[dt.date, dt.date],
+    *,
+    now: dt.datetime | None = None,
 ) -> tuple[list[DynamicsRow], list[DynamicsRow], list[DynamicsRow]]:
-    """Cases detected by topic, place and network: this period, the one before, a year before."""
+    """Cases detected by topic, place and network: this period, the one before, a year before.
+
+    Each period is counted over its own range (the ``case_period`` index); the periods that have
+    ended are kept for a while (``figures.past_cached``), so a view counts one month, not three."""
     from otklik.cases.models import Case
 
-    periods = {name: instants(adm, *p) for name, p in (("current", cur), ("previous", prev), ("year_ago", ya))}
-    filters = {name: Q(detected_at__gte=a, detected_at__lt=b) for name, (a, b) in periods.items()}
-    any_period = filters["current"] | filters["previous"] | filters["year_ago"]
-    qs = Case.objects.filter(administration=adm).filter(any_period)
-    counts = {name: Count("id", filter=f, distinct=True) for name, f in filters.items()}
-    network_names = dict(NETWORK_CHOICES)
+    now = now or timezone.now()
 
-    def collect(group: str, key: str, label: Any) -> list[DynamicsRow]:
-        out = [
-            DynamicsRow(label(r[group]), r["current"], r["previous"], r["year_ago"], key=r[key])
-            for r in qs.values(group, key).annotate(**counts).order_by()
+    def period_counts(lo: dt.datetime, hi: dt.datetime) -> list[dict[Any, tuple[Any, int]]]:
+        qs = Case.objects.filter(administration=adm, detected_at__gte=lo, detected_at__lt=hi)
+        return [
+            {
+                r[key]: (r[group], r["n"])
+                for r in qs.values(group, key).annotate(n=Count("id", distinct=True)).order_by()
+            }
+            for group, key in DYNAMICS_GROUPS
         ]
+
+    counts = []
+    for period in (cur, prev, ya):
+        lo, hi = instants(adm, *period)
+        counts.append(past_cached(adm, "dynamics", lo, hi, now, lambda lo=lo, hi=hi: period_counts(lo, hi)))
+    network_names = dict(NETWORK_CHOICES)
+    labels = (
+        lambda v: v or "Тематика не указана",
+        lambda v: v or "Место не указано",
+        lambda v: str(network_names.get(v, v or "—")),
+    )
+
+    def collect(g: int) -> list[DynamicsRow]:
+        current, previous, year_ago = (c[g] for c in counts)
+        out = []
+        for key in {**year_ago, **previous, **current}:
+            name = (current.get(key) or previous.get(key) or year_ago[key])[0]
+            n = [period.get(key, (None, 0))[1] for period in (current, previous, year_ago)]
+            out.append(DynamicsRow(labels[g](name), n[0], n[1], n[2], key=key))
         return sorted(out, key=lambda d: (-d.current, -d.previous, d.name))
 
-    return (
-        collect("topics__name", "topics__id", lambda v: v or "Тематика не указана"),
-        collect("place__name", "place_id", lambda v: v or "Место не указано"),
-        collect("network", "network", lambda v: str(network_names.get(v, v or "—"))),
-    )
+    return collect(0), collect(1), collect(2)
 
 
 _dynamics = dynamics
@@ -347,21 +374,30 @@ def _worst_overdue(
 
     cutoff = min(hi, now)
     calendar = adm.calendar
-    late_ids = (
-        Stage.objects.filter(case__administration=adm)
-        .filter(
-            Q(status=Stage.Status.DONE, on_time=False, ended_at__gte=lo, ended_at__lt=hi)
-            | Q(due_at__lt=cutoff, started_at__lt=hi, status=Stage.Status.OPEN)
-            | Q(due_at__lt=cutoff, status=Stage.Status.DONE, ended_at__gte=hi)
-        )
-        .annotate(
-            overdue=SecondsBetween(
-                Least(Coalesce("ended_at", Value(cutoff, output_field=DateTimeField())), Value(cutoff)), "due_at"
-            )
-        )
-        .order_by("-overdue")
-        .values_list("pk", flat=True)[: WORST_LIMIT * 20]
+    overdue = SecondsBetween(
+        Least(Coalesce("ended_at", Value(cutoff, output_field=DateTimeField())), Value(cutoff)), "due_at"
     )
+    # Late in the period, still open and overdue, or overdue at its end and done after: three
+    # disjoint queries, each sorted and cut in the database, each along ``(key, ended_at)`` with
+    # every key named — the done ones by their end, the open ones by ``ended_at IS NULL`` (the
+    # open stages are few; SQLite's statistics cannot tell that of ``status = 'open'``), and the
+    # third by "overdue > 0" rather than ``due_at < cutoff``, which would walk every older due.
+    keys = [k.value for k in StageKey]
+    parts = (
+        Q(key__in=keys, status=Stage.Status.DONE, ended_at__gte=lo, ended_at__lt=hi, on_time=False),
+        Q(key__in=keys, ended_at__isnull=True, status=Stage.Status.OPEN, due_at__lt=cutoff, started_at__lt=hi),
+        Q(key__in=keys, status=Stage.Status.DONE, ended_at__gte=hi, overdue__gt=0),
+    )
+    scored: list[tuple[float, int]] = []
+    for part in parts:
+        scored += (
+            Stage.objects.filter(case__administration=adm)
+            .annotate(overdue=overdue)
+            .filter(part)
+            .order_by("-overdue")
+            .values_list("overdue", "pk")[: WORST_LIMIT * 20]
+        )
+    late_ids = [pk for _overdue, pk in sorted(scored, key=lambda r: -r[0])[: WORST_LIMIT * 20]]
     # the sort carries ids only; the details are read for the few rows kept
     ids = list(late_ids)
     details: dict[int, tuple[Any, ...]] = {
