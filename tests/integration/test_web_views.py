@@ -263,7 +263,9 @@ def test_refuse_under_p19(client: Client, org: Any) -> None:
     client.post(reverse("web:message_refuse", args=[msg.pk]), {"grounds": ["threat"], "note": "Угроза по телефону"})
     case = Case.objects.get()
     assert case.state == "refused"
-    assert case.refusal_reason.startswith("п. 19: угрозы жизни, здоровью") and "Угроза по телефону" in case.refusal_reason
+    assert (
+        case.refusal_reason.startswith("п. 19: угрозы жизни, здоровью") and "Угроза по телефону" in case.refusal_reason
+    )
 
 
 def test_attach_to_open_case(client: Client, org: Any) -> None:
