@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from otklik.core.errors import ApplicationError
-from otklik.organization.models import Department
+from otklik.organization.models import Department, Membership
 from otklik.organization.services import Actor, actor_for
 
 from . import shortcomings as sc
@@ -105,16 +105,19 @@ def delivery_status(request: HttpRequest) -> HttpResponse:
     actor = _status_actor(request)
     if actor is None:
         raise PermissionDenied
+    adm = actor.administration
+    # The administration's notifications, and those without one (reminders) to its people.
+    people = Membership.objects.filter(administration=adm).values("user_id")
+    ours = Q(notification__administration=adm) | Q(
+        notification__administration__isnull=True, notification__recipient_id__in=people
+    )
     failed = list(
-        Delivery.objects.filter(notification__administration=actor.administration, status=Delivery.Status.FAILED)
+        Delivery.objects.filter(ours, status=Delivery.Status.FAILED)
         .select_related("notification__recipient")
         .order_by("-notification__created_at")[:200]
     )
     rows = [{"delivery": d, "why": delivery_error_words(d.last_error)} for d in failed]
-    pending = Delivery.objects.filter(
-        notification__administration=actor.administration,
-        status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING],
-    ).count()
+    pending = Delivery.objects.filter(ours, status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]).count()
     return render(request, "notify/status.html", {"rows": rows, "pending": pending, "nav": "status"})
 
 

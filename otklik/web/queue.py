@@ -101,7 +101,8 @@ def queue(actor: Actor, f: QueueFilter | None = None, *, status: str = Message.S
     if f.screen == "flagged":
         qs = qs.filter(triage__screen__processable=False)
     elif f.screen == "clean":
-        qs = qs.exclude(triage__screen__processable=False)
+        # a message the screen has not seen (no key) counts as clean
+        qs = qs.filter(Q(triage__screen__processable=True) | Q(triage__screen__processable__isnull=True))
     if f.q:
         qs = search_messages(qs, f.q)
     return qs.order_by("received_at", "id")
