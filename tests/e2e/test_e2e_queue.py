@@ -130,7 +130,7 @@ def test_keyboard_bulk_dismiss_with_a_reason_and_undo(people: Any, shot: Any) ->
     reason.fill("не обращение: мнение, благодарность, поздравление")
     shot(page, "queue-05-bulk")
     page.get_by_test_id("bulk-apply").click()
-    expect(page.locator(".flash")).to_contain_text("2 сообщения")
+    expect(page.locator(".flash")).to_contain_text("Отмечены как не требующие реагирования: 2.")
     expect(page.get_by_test_id("message")).to_have_count(3)
     dismissed = set(Message.objects.filter(status="dismissed").values_list("pk", flat=True))
     assert dismissed == {made[1].pk, made[2].pk}
@@ -156,6 +156,7 @@ def test_triage_in_one_pass_then_the_next_message(people: Any, shot: Any, size: 
     zhkh = org.depts["zhkh"].pk
     Message.objects.filter(pk=first.pk).update(
         triage={
+            "topic": "zhkh",
             "topic_id": org.topics["zhkh"].pk,
             "topic_name": "ЖКХ",
             "departments": [{"id": zhkh, "name": "ЖКХ"}],

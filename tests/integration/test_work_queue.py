@@ -80,8 +80,8 @@ def test_bulk_dismiss_needs_a_reason_and_skips_what_others_decided(client: Clien
         bulk, {"action": "dismiss", "messages": [a.pk, b.pk, c.pk], "reason": "благодарность"}, follow=True
     )
     text = " ".join(messages_of(response))
-    assert "2 сообщения" in text or "2 сообщений" in text
-    assert "пропущено" in text
+    assert "Отмечены как не требующие реагирования: 2." in text
+    assert "Пропущено — их уже разобрали: 1." in text
     a.refresh_from_db()
     assert a.status == "dismissed" and a.dismiss_reason == "благодарность" and a.dismissed_by == org.users["curator"]
     assert MessageDismissal.objects.filter(message=a, reason="благодарность").exists()

@@ -537,31 +537,17 @@ def inbox_bulk(request: HttpRequest, actor: Actor) -> HttpResponse:
     inbox_actions.message_mark_closed(message_ids=[m.pk for m in chosen], user_id=actor.user_id)
     titles = {
         "dismiss": ngettext(
-            "%(n)s сообщение отмечено как не требующее реагирования.",
-            "%(n)s сообщений отмечено как не требующие реагирования.",
-            done,
+            "Отмечено как не требующее реагирования: %(n)s.", "Отмечены как не требующие реагирования: %(n)s.", done
         ),
-        "refuse": ngettext(
-            "%(n)s сообщение не подлежит обработке (п. 19).", "%(n)s сообщений не подлежат обработке (п. 19).", done
-        ),
+        "refuse": ngettext("Не подлежит обработке (п. 19): %(n)s.", "Не подлежат обработке (п. 19): %(n)s.", done),
         "attach": ngettext(
-            "%(n)s сообщение добавлено к обращению № %(case)s.",
-            "%(n)s сообщений добавлено к обращению № %(case)s.",
-            done,
+            "Добавлено к обращению № %(case)s: %(n)s.", "Добавлены к обращению № %(case)s: %(n)s.", done
         ),
     }
     if done:
         messages.success(request, titles[action] % {"n": done, "case": case.number if case else ""})
     if skipped:
-        messages.warning(
-            request,
-            ngettext(
-                "%(n)s сообщение пропущено: его уже разобрали.",
-                "%(n)s сообщений пропущено: их уже разобрали.",
-                len(skipped),
-            )
-            % {"n": len(skipped)},
-        )
+        messages.warning(request, _("Пропущено — их уже разобрали: %(n)s.") % {"n": len(skipped)})
     return back_to
 
 
