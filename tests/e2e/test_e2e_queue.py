@@ -261,7 +261,7 @@ def test_context_panel_shows_the_thread_the_author_and_the_place(people: Any, sh
                 external_id="1_11",
                 text="У нас в Широкой то же самое",
                 author_id="77",
-                author_name="Пётr Соседов",
+                author_name="Пётр Соседов",
                 reply_to="1_9",
                 context={
                     "parent": {
