@@ -387,7 +387,7 @@ def test_return_to_curator_goes_back_to_triage(client: Client, org: Any) -> None
     case.refresh_from_db()
     assert case.state == "triage"
     html = login(Client(), org, "curator").get(reverse("web:inbox")).content.decode()
-    assert "ждёт направления" in html
+    assert "ждёт направления: 1" in html
 
 
 def test_contribution_of_non_lead_department_is_shown_to_lead(client: Client, org: Any) -> None:

@@ -186,7 +186,7 @@ def test_live_part_counts_and_appends_only_at_the_end(client: Client, org: Any) 
     assert 'id="inbox-count"' in html and ">2</span>" in html and f"after={second.pk}" in html
     # not on the last page: only the counter and a link, no rows
     fresh = client.get(reverse("web:inbox_fresh"), {"after": after})
-    assert "Второе" not in fresh.content.decode() and "новое сообщение" in fresh.content.decode()
+    assert "Второе" not in fresh.content.decode() and "Новое сообщение в конце очереди: 1" in fresh.content.decode()
 
 
 def test_a_second_curator_sees_who_has_the_message(client: Client, org: Any) -> None:
