@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
 from otklik.cases.models import Case
+from otklik.cases.selectors import cases_visible_to
 from otklik.core.fulltext import search_messages
 from otklik.domain.networks import NETWORK_CHOICES
 from otklik.domain.workflow import OPEN_STATES
@@ -148,13 +149,15 @@ def context_panel(
     same place. The author is matched by the network's id (a display name is not a person)."""
     panel = ContextPanel()
     adm = actor.administration
+    # An executor (on the case page) sees only what is in the cases visible to them.
+    visible = None if actor.sees_everything else cases_visible_to(actor).values("pk")
     if message.author_id:
-        earlier = (
-            Message.objects.filter(administration=adm, network=message.network, author_id=message.author_id)
-            .exclude(pk=message.pk)
-            .select_related("case")
-            .order_by("-received_at", "-id")[: CONTEXT_LIMIT * 2]
-        )
+        messages_qs = Message.objects.filter(
+            administration=adm, network=message.network, author_id=message.author_id
+        ).exclude(pk=message.pk)
+        if visible is not None:
+            messages_qs = messages_qs.filter(case_id__in=visible)
+        earlier = messages_qs.select_related("case").order_by("-received_at", "-id")[: CONTEXT_LIMIT * 2]
         seen: set[int] = set()
         for m in earlier:
             if len(panel.author_messages) < CONTEXT_LIMIT:
@@ -169,6 +172,8 @@ def context_panel(
         ).select_related("place")
         if exclude_case:
             cases = cases.exclude(pk=exclude_case)
+        if visible is not None:
+            cases = cases.filter(pk__in=visible)
         panel.place_cases = list(cases.order_by("next_deadline_at", "id")[:CONTEXT_LIMIT])
         if panel.place_cases and panel.place_cases[0].place is not None:
             panel.place_name = panel.place_cases[0].place.name

@@ -337,3 +337,28 @@ def test_source_filter_options_are_the_administrations(client: Client, org: Any,
     make_message(org)
     html = login(client, org, "curator").get(reverse("web:inbox")).content.decode()
     assert "Чужой источник" not in html and "Группа «Газимурский Завод»" in html
+
+
+def test_context_panel_tag_keeps_an_executor_to_the_cases_they_see(org: Any) -> None:
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    earlier = make_message(org, "Прошлое обращение про школу", author_id="ok-90")
+    edu_case = actions.case_detect(
+        message=earlier,
+        actor=org.actor("curator"),
+        triage=actions.TriageData(topic_ids=[], place_id=org.places["gz"].pk, summary="Школа: холодно"),
+    )
+    actions.case_route(
+        case=edu_case, actor=org.actor("curator"), targets=[actions.RouteTarget(department_id=org.depts["edu"].pk)]
+    )
+    msg = make_message(org, "Опять холодно", author_id="ok-90")
+    template = Template(
+        "{% load queue_context %}{% context_panel message place_id=place exclude_case=None as panel %}"
+        "{% for c in panel.author_cases %}[{{ c.summary }}]{% endfor %}{% for c in panel.place_cases %}<{{ c.summary }}>{% endfor %}"
+    )
+    request = RequestFactory().get("/")
+    for who, shown in (("curator", True), ("edu", True), ("zhkh", False)):
+        request.actor = org.actor(who)  # type: ignore[attr-defined]
+        html = template.render(Context({"request": request, "message": msg, "place": org.places["gz"].pk}))
+        assert ("[Школа: холодно]" in html and "<Школа: холодно>" in html) is shown, who
