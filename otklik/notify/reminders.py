@@ -26,7 +26,7 @@ from otklik.organization.models import Administration
 from otklik.sla import clock, display
 
 from .models import Notification
-from .services import case_url, curators, department_people, notify, present
+from .services import case_url, curators, department_people, lead_assignee, notify, present
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,7 @@ def stage_recipients(stage) -> list[int]:  # type: ignore[no-untyped-def]
         return curators(stage.case.administration)
     if stage.department_id:
         return department_people(stage.department_id)
-    from .services import _lead_assignee
-
-    found = _lead_assignee(stage.case)
+    found = lead_assignee(stage.case)
     return found or curators(stage.case.administration)
 
 

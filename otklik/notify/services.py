@@ -5,17 +5,19 @@
 * ``deliver(delivery_id)`` claims a delivery with a conditional UPDATE (so two workers never send
   the same one), calls the channel outside any transaction, and records ``sent`` or ``failed``
   with the next attempt time; ``retry_failed`` is the beat task's body.
-* ``on_case_event(event_id)`` fans a case event out (see ``_RULES``): new assignments to their
-  executors, drafts to the curators, returns to the lead executor, breaches to the responsible
-  person and the curators (within working hours, see ``reminders``), significant cases to the Head
-  at once (П.23).
+* the recipients every notice module asks for: curators, the Head, a department's people, the lead
+  executor, and ``present(...)``, which puts the substitute in an absent person's place (П.7.2).
+
+Who hears about a case event is decided above this module, in ``events.py``; reminders and breaches
+in ``reminders.py``, П.23 alerts in ``alerts.py``. Dependencies run one way (import-linter keeps it):
+tasks → events → alerts | reminders | shortcomings → services → channels → models.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -129,10 +131,20 @@ def notify(
     return created
 
 
-def _enqueue(delivery_ids: list[int]) -> None:
-    from .tasks import deliver_notifications
+#: Hands new deliveries to the workers after commit. ``NotifyConfig.ready`` sets it to the Celery
+#: task ``deliver_notifications``, so that this module never imports the tasks, which call it.
+_dispatch: Callable[[list[int]], object] | None = None
 
-    deliver_notifications.delay(delivery_ids)
+
+def deliver_with(dispatch: Callable[[list[int]], object]) -> None:
+    global _dispatch
+    _dispatch = dispatch
+
+
+def _enqueue(delivery_ids: list[int]) -> None:
+    if _dispatch is None:
+        raise RuntimeError("No delivery queue is set: NotifyConfig.ready() sets it.")
+    _dispatch(delivery_ids)
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,14 +223,15 @@ def unread_count(user_id: int) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# case events
+# about cases
 
 
 def case_url(case: Any) -> str:
     return f"/cases/{case.pk}/"
 
 
-def _lead_assignee(case: Any) -> list[int]:
+def lead_assignee(case: Any) -> list[int]:
+    """The lead department's named executor, else its executors (the one who publishes the answer)."""
     from otklik.cases.models import Assignment
 
     lead = (
@@ -231,69 +244,3 @@ def _lead_assignee(case: Any) -> list[int]:
     if lead.assignee_id:
         return [lead.assignee_id]
     return department_people(lead.department_id)
-
-
-def on_case_event(event_id: int) -> None:
-    """Deliver notifications for a case event; the delivery rules live in this module."""
-    from otklik.cases.models import CaseEvent
-
-    event = CaseEvent.objects.select_related("case__administration").filter(pk=event_id).first()
-    if event is None:
-        return
-    case = event.case
-    adm = case.administration
-    now = event.at  # the notice is about that moment (and keeps tests and replays deterministic)
-    payload = event.payload or {}
-    number = case.number
-    url = case_url(case)
-    key = f"event:{event.pk}"
-    recipients: list[int | None] = []
-    title = ""
-    body = case.summary[:300]
-    kind = Notification.Kind.CASE
-
-    if event.action == "route":
-        for dept in payload.get("departments", []):
-            assignee = dept.get("assignee")
-            recipients += [assignee] if assignee else department_people(dept["id"])
-        title = f"Обращение № {number} направлено в ваше подразделение"
-    elif event.action in ("submit_draft", "resubmit"):
-        recipients = list(curators(adm))
-        title = f"Проект ответа по обращению № {number} направлен на согласование"
-    elif event.action == "return_draft":
-        recipients = list(_lead_assignee(case))
-        title = f"Проект ответа по обращению № {number} возвращён на доработку"
-        body = payload.get("comment", "") or body
-    elif event.action == "approve":
-        recipients = list(_lead_assignee(case))
-        title = f"Ответ по обращению № {number} согласован — разместите его"
-    elif event.action == "return":
-        recipients = list(curators(adm))
-        title = f"Обращение № {number} возвращено куратору подразделением «{payload.get('department', '')}»"
-        body = payload.get("reason", "") or body
-    elif event.action == "publish_failed":
-        recipients = list(_lead_assignee(case))
-        title = f"Не удалось автоматически разместить ответ по обращению № {number} — разместите вручную"
-        body = payload.get("error", "") or body
-    elif event.action == "breach":
-        from .reminders import breach_notify
-
-        breach_notify(stage_id=payload.get("stage_id"), now=now)
-    if event.action in ("detect", "triage") or case.significant:
-        from .alerts import alert_significant_case
-
-        alert_significant_case(case, now=now)
-    if not title:
-        return
-    recipients = [r for r in recipients if r != event.actor_id]
-    notify(
-        recipients=present(recipients, administration=adm, now=now),
-        title=title,
-        body=body,
-        url=url,
-        kind=kind,
-        administration=adm,
-        case_id=case.pk,
-        dedupe_key=key,
-        now=now,
-    )

@@ -7,6 +7,7 @@ by it, so one installation serves a region's many administrations without leakin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -64,9 +65,20 @@ class Administration(models.Model):
 
     @cached_property
     def calendar(self) -> WorkingCalendar:
-        from otklik.organization.calendars import administration_calendar
+        """The working calendar (zone, schedule, exceptions, loaded years): built by ``calendars.py``."""
+        if _calendar_builder is None:
+            raise RuntimeError("No calendar builder is set: OrganizationConfig.ready() sets it.")
+        return _calendar_builder(self)
 
-        return administration_calendar(self)
+
+#: Builds an administration's working calendar. ``OrganizationConfig.ready`` sets it to
+#: ``calendars.administration_calendar``, so that the models never import the calendars, which read them.
+_calendar_builder: Callable[[Administration], WorkingCalendar] | None = None
+
+
+def build_calendars_with(builder: Callable[[Administration], WorkingCalendar]) -> None:
+    global _calendar_builder
+    _calendar_builder = builder
 
 
 class CalendarException(models.Model):

@@ -23,6 +23,11 @@ Crash safety, lock-free:
   saved for the bot — an update is never confirmed before it is stored. A gap between polls
   longer than the network keeps updates (Telegram: 24 h) and a webhook next to polling are
   shown as the source's ``warning``.
+
+Over 400 lines for a stated reason: single-source polling, bot polling and the «Проверить» check
+share one crash-safety protocol (claim, ingest, compare-and-set of the cursor, status and
+``last_error``) through the same private helpers; split, the protocol described above would be
+spread over modules that each keep only part of it.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ import pytest
 
 from otklik.cases import actions as case_actions
 from otklik.domain.messages import IncomingMessage, parent_context
-from otklik.inbox.actions import MAX_TEXT, message_ingest_batch
+from otklik.inbox.actions import message_ingest_batch
+from otklik.inbox.cleaning import MAX_TEXT
 from otklik.inbox.models import Message, MessageRevision, Source
 from otklik.notify.models import Notification
 from tests.conftest import chita

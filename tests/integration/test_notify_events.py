@@ -56,8 +56,8 @@ def test_return_goes_to_curators_and_the_actor_is_not_told_of_own_action(
 
 def test_an_event_handled_twice_notifies_once(org, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
     from otklik.cases.models import CaseEvent
+    from otklik.notify.events import on_case_event
     from otklik.notify.models import Delivery, Notification
-    from otklik.notify.services import on_case_event
 
     org.users["zhkh"].email = "zhkh@example.ru"
     org.users["zhkh"].save()

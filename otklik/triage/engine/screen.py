@@ -22,6 +22,10 @@ How a message is read (abusers obfuscate, and innocent words look alike):
     («расстрелять», «отстреливать»), ambiguous verbs only as a call with a person as their object
     («повесить их», «сжечь администрацию»), never with rubbish, weeds or pests («сжечь мусор»).
 The lexicon is data: ``data/screen.toml``.
+
+Over 400 lines for a stated reason: the rules above are one reading of a sentence — the word
+normalisation feeds the homonym, person and violence rules, which consult each other — so
+``Screen`` is kept whole with the normalisation it depends on; the word lists are in the data file.
 """
 
 from __future__ import annotations
