@@ -71,12 +71,13 @@ class ActorTimezoneMiddleware:
 
 
 class ErrorPagesMiddleware:
-    """The Russian 403, 404 and 500 pages in every mode, DEBUG included.
+    """The Russian 400, 403, 404 and 500 pages in every mode, DEBUG included.
 
-    With ``DEBUG = False`` Django renders ``403.html``/``404.html``/``500.html`` itself. With
-    ``DEBUG = True`` (``make run``) it would show its English debug pages with the URL list and the
-    traceback; a person must never see those: a 404 answer in HTML becomes ``404.html`` and an
-    exception of a view becomes ``500.html`` (the traceback still goes to the log, as in
+    With ``DEBUG = False`` Django renders ``400.html``, ``403.html``, ``404.html``, ``500.html``
+    (and ``403_csrf.html`` for a stale form) itself. With ``DEBUG = True`` (``make run``) it would
+    show its English debug pages with the URL list and the traceback; a person must never see
+    those: a 404 answer in HTML becomes ``404.html``, a suspicious request ``400.html`` and any
+    other exception of a view ``500.html`` (the traceback still goes to the log, as in
     production). ``/api/`` answers JSON of its own and ``/static/`` is not a page.
     """
 
@@ -100,8 +101,10 @@ class ErrorPagesMiddleware:
             return None
         if isinstance(exception, Http404):
             return _error_page(request, "404.html", 404)
-        if isinstance(exception, DjangoPermissionDenied | SuspiciousOperation):
-            return None  # Django renders 403.html / 400 in every mode
+        if isinstance(exception, DjangoPermissionDenied):
+            return None  # Django renders 403.html in every mode
+        if isinstance(exception, SuspiciousOperation):
+            return _error_page(request, "400.html", 400)
         log.error("Internal Server Error: %s", request.path, exc_info=exception, extra={"status_code": 500})
         return _error_page(request, "500.html", 500)
 

@@ -362,3 +362,24 @@ def test_context_panel_tag_keeps_an_executor_to_the_cases_they_see(org: Any) -> 
         request.actor = org.actor(who)  # type: ignore[attr-defined]
         html = template.render(Context({"request": request, "message": msg, "place": org.places["gz"].pk}))
         assert ("[Школа: холодно]" in html and "<Школа: холодно>" in html) is shown, who
+
+
+@override_settings(DEBUG=True)
+def test_a_suspicious_request_and_a_stale_form_get_russian_pages(org: Any, monkeypatch: Any) -> None:
+    from django.core.exceptions import SuspiciousOperation
+
+    from otklik.web.views import curator
+
+    def suspicious(*args: Any, **kwargs: Any) -> Any:
+        raise SuspiciousOperation("bad")
+
+    monkeypatch.setattr(curator.queue, "queue", suspicious)
+    client = Client(raise_request_exception=False)
+    client.force_login(org.users["curator"])
+    response = client.get(reverse("web:inbox"))
+    assert response.status_code == 400 and "Неверный запрос" in response.content.decode()
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(org.users["curator"])
+    response = strict.post(reverse("web:inbox_bulk"), {"action": "dismiss"})
+    html = response.content.decode()
+    assert response.status_code == 403 and "Форма устарела" in html and "CSRF" not in html
