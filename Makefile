@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-dev
 HTMX := otklik/web/vendor/htmx/htmx.min.js
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test check bench bench-1m venv assets chromium clean messages
+.PHONY: run test check bench bench-1m venv assets chromium clean messages api-fuzz
 
 # pip speaks only on errors (-qq): its notices and the build backend's warnings would bury what
 # `make run` prints last, the address and the logins.
@@ -58,6 +58,11 @@ check: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy otklik config
 	$(VENV)/bin/lint-imports
+
+# schemathesis against the API's own OpenAPI schema on a live server (SQLite, demo data, a token);
+# `make api-fuzz EXAMPLES=100` for a longer run.
+api-fuzz: venv
+	OTKLIK_SCHEMATHESIS_EXAMPLES=$(or $(EXAMPLES),25) .ci/schemathesis
 
 # Every benchmark; bench_screens.py seeds 100,000 cases and measures every screen under gunicorn
 # (on PostgreSQL with OTKLIK_DATABASE_URL=postgres://…). `make bench-1m`: the screens at 1,000,000.

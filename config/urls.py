@@ -21,6 +21,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("reports/", include("otklik.reports.urls")),
     path("notifications/", include("otklik.notify.urls")),
     path("calendar/", include("otklik.organization.urls")),
+    path("privacy/", include("otklik.privacy.urls")),
     path("", include("otklik.web.urls")),
 ]
 # No route serves MEDIA_ROOT, in any mode: attachments and stored reports go out only through

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "otklik.reports",
     "otklik.notify",
     "otklik.api",
+    "otklik.privacy",
     "otklik.web",
 ]
 
@@ -265,6 +266,7 @@ CELERY_TASK_ROUTES = {
     "otklik.notify.tasks.*": {"queue": "notify"},
     "otklik.sla.tasks.*": {"queue": "notify"},
     "otklik.reports.tasks.*": {"queue": "reports"},
+    "otklik.privacy.tasks.*": {"queue": "reports"},
 }
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # An unacknowledged task goes back to the queue after this long: longer than the longest task
@@ -293,7 +295,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "triage-labels": {"task": "otklik.triage.tasks.label_decisions", "schedule": 300.0},
     # 18:30 UTC = 03:30 in Chita (UTC+9): the night of the first customer.
     "triage-retrain": {"task": "otklik.triage.tasks.retrain_topic_models", "schedule": crontab(hour=18, minute=30)},
+    # 152-ФЗ: personal data past the administration's retention period is pseudonymised daily.
+    "privacy-retention": {"task": "otklik.privacy.tasks.apply_retention", "schedule": crontab(hour=17, minute=45)},
 }
+# The retention when an administration has set no policy (months; ``otklik.privacy``), and the key
+# of the pseudonyms (default: SECRET_KEY; set it to keep pseudonyms stable across a key rotation).
+OTKLIK_RETENTION_DEFAULTS = {
+    "months_after_closed": int(env("RETENTION_MONTHS_CLOSED", "36")),
+    "months_after_dismissed": int(env("RETENTION_MONTHS_DISMISSED", "12")),
+}
+OTKLIK_PSEUDONYM_KEY = env("PSEUDONYM_KEY", "")
 # A heartbeat into every queue: /healthz tells which queue has no worker taking from it.
 for _queue in OTKLIK_QUEUES:
     CELERY_BEAT_SCHEDULE[f"heartbeat-{_queue}"] = {

@@ -3,16 +3,101 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import field_validator
+from pydantic import (
+    AfterValidator,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
 
 from otklik.cases.actions import RouteTarget, TriageData
+from otklik.cases.models import Assignment, Draft
 from otklik.cases.selectors import CaseFilter
-from otklik.domain.workflow import OPEN_STATES, STAGE_TITLES, STATE_TITLES, StageKey, State
+from otklik.core.validators import HTTP_URL_PATTERN, http_url_problem
+from otklik.domain.networks import NETWORKS
+from otklik.domain.workflow import OPEN_STATES, STAGE_TITLES, STATE_TITLES, DraftKind, Importance, StageKey, State
+from otklik.inbox.cleaning import clean_text
+from otklik.inbox.models import Message
+from otklik.sla.models import Stage
 
 _OPEN_STATES = {s.value for s in OPEN_STATES}
+
+# -- the value types of the schema: one source for each (the domain's enums, the models' choices) ----
+
+MAX_ID = 2**63 - 1  # a 64-bit primary key: a larger id cannot name a row (SQLite refuses to bind it)
+MAX_LIMIT = 200
+MAX_OFFSET = 100_000  # past this, narrow the filter (deep offsets make the database walk every row)
+MAX_BATCH = 5000
+# Times an administration can mean: a message of the networks' era, a deadline within a lifetime.
+EARLIEST = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID, description="Идентификатор (1 … 2⁶³−1)")]
+Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description=f"Сколько записей вернуть (1 … {MAX_LIMIT})")]
+Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET, description=f"Сколько записей пропустить (0 … {MAX_OFFSET})")]
+
+if TYPE_CHECKING:
+    NetworkCode = str
+    MessageStatus = str
+    DraftStatus = str
+    AssignmentStatus = str
+    StageStatus = str
+else:
+    NetworkCode = Literal[tuple(NETWORKS)]
+    MessageStatus = Literal[tuple(Message.Status.values)]
+    DraftStatus = Literal[tuple(Draft.Status.values)]
+    AssignmentStatus = Literal[tuple(Assignment.Status.values)]
+    StageStatus = Literal[tuple(Stage.Status.values)]
+CaseOrder = Literal["deadline", "detected"]
+
+
+def _in_range(value: dt.datetime) -> dt.datetime:
+    """A time the database can store and a person can mean (the year 9999 minus an offset
+    overflows on conversion to UTC; a naive time's zone is the server's, never the sender's)."""
+    if value.tzinfo is None:
+        raise ValueError("укажите часовой пояс (например, +09:00)")
+    try:
+        utc = value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("время вне допустимого диапазона") from None
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError(f"время вне допустимого диапазона ({EARLIEST.year}–{LATEST.year - 1} гг.)")
+    return value
+
+
+def _http_url(value: str) -> str:
+    value = value.strip()
+    problem = http_url_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _printable(value: str) -> str:
+    """NUL and other control characters removed, as on every path messages take in: PostgreSQL
+    refuses NUL, and none of them carries meaning in a comment, a reason or an answer."""
+    return clean_text(value)
+
+
+Moment = Annotated[dt.datetime, AfterValidator(_in_range)]
+Text = Annotated[str, AfterValidator(_printable)]
+HttpUrl = Annotated[
+    str,
+    Field(max_length=1000, json_schema_extra={"format": "uri", "pattern": HTTP_URL_PATTERN}),
+    AfterValidator(_http_url),
+]
+OptionalHttpUrl = Annotated[
+    str,
+    Field(
+        max_length=1000, description="http(s)-ссылка или пусто", json_schema_extra={"pattern": f"^$|{HTTP_URL_PATTERN}"}
+    ),
+    AfterValidator(lambda v: _http_url(v) if v.strip() else ""),
+]
 
 
 def _clock_of(context: Any, administration_id: int) -> tuple[Any, dt.datetime]:
@@ -60,39 +145,90 @@ _REMAINING = "Рабочее время до срока, в секундах (о
 _RUNNING = "Идёт ли сейчас отсчёт рабочего времени (нет ночью, в обед, в выходные и праздники)"
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise ValueError("укажите часовой пояс (например, +09:00)")
-    return value
+class In(Schema):
+    """A request body or filter: a JSON object, nothing else (an array or a bare value is refused,
+    not read as "every field left out")."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _an_object(cls, value: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        if not isinstance(value, dict | Schema):
+            raise ValueError("ожидается объект JSON")
+        return handler(value)
 
 
-class AttachmentIn(Schema):
-    kind: str = "photo"
-    url: str
-    title: str = ""
+class ErrorField(Schema):
+    field: str = Field(description="Поле запроса (через точку: messages.0.url); пусто — запрос целиком")
+    message: str
 
 
-class MessageIn(Schema):
-    external_id: str = Field(..., min_length=1, max_length=255)
-    network: str = "other"
-    text: str = Field(..., min_length=1)
-    url: str = ""
-    author_name: str = ""
-    author_id: str = ""
-    author_url: str = ""
-    published_at: dt.datetime | None = None
-    detected_at: dt.datetime | None = Field(
-        None, description="Для импорта прошлых данных: когда куратор выявил сообщение"
+class ErrorOut(Schema):
+    """Ошибка любого вызова API: `detail` — для человека, `code` — для программы."""
+
+    detail: str = Field(description="Что не так, по-русски")
+    code: str = Field(
+        description="unauthorized, forbidden, not_found, illegal_transition, conflict, invalid, "
+        "too_large, rate_limited, error"
     )
-    attachments: list[AttachmentIn] = []
+    field: str | None = Field(None, description="Поле, из-за которого отказано (422)")
+    errors: list[ErrorField] | None = Field(None, description="Все ошибки проверки данных (422)")
+    extra: dict[str, Any] | None = None
+
+
+class AttachmentIn(In):
+    kind: str = Field("photo", min_length=1, max_length=32, description="photo, video, file, link …")
+    url: HttpUrl
+    title: Text = Field("", max_length=1000)
+
+
+class MessageIn(In):
+    external_id: Text = Field(..., min_length=1, max_length=255)
+    network: NetworkCode = "other"
+    text: Text = Field(..., min_length=1, max_length=100_000)
+    url: OptionalHttpUrl = ""
+    author_name: Text = ""
+    author_id: Text = Field("", max_length=128)
+    author_url: OptionalHttpUrl = ""
+    published_at: Moment | None = None
+    detected_at: Moment | None = Field(None, description="Для импорта прошлых данных: когда куратор выявил сообщение")
+    attachments: list[AttachmentIn] = Field([], max_length=100)
     raw: dict[str, Any] | None = None
 
-    _tz = field_validator("published_at", "detected_at")(_aware)
+
+class RefusedItem:
+    """A message of a batch that did not pass the schema: refused alone, with its reason."""
+
+    def __init__(self, value: Any, reason: str) -> None:
+        self.external_id = str(value.get("external_id", "") if isinstance(value, dict) else "")[:255]
+        self.reason = reason
 
 
-class IngestIn(Schema):
-    source_id: int | None = None
-    messages: list[MessageIn] = Field(..., min_length=1, max_length=5000)
+def _refusal(error: ValidationError) -> str:
+    parts = []
+    for err in error.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()))
+        message = str(err.get("msg", "")).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)[:1000]
+
+
+def _item_or_refusal(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        return RefusedItem(value, _refusal(exc))
+
+
+class IngestIn(In):
+    """Пакет сообщений: каждое проверяется и сохраняется отдельно (результат — в `IngestOut.items`)."""
+
+    source_id: Id | None = None
+    messages: list[Annotated[MessageIn, WrapValidator(_item_or_refusal)]] = Field(
+        ...,
+        min_length=1,
+        max_length=MAX_BATCH,
+        description="Сообщения; неправильное отклоняется отдельно (с причиной), остальные принимаются",
+    )
 
 
 class IngestError(Schema):
@@ -100,16 +236,36 @@ class IngestError(Schema):
     reason: str
 
 
+class IngestItem(Schema):
+    index: int = Field(description="Номер сообщения в запросе, с нуля")
+    external_id: str
+    status: Literal["created", "duplicate", "edited", "refused"]
+    reason: str = Field("", description="Почему отклонено (или что сделано сверх сохранения)")
+    message_id: int | None = None
+    case_id: int | None = Field(None, description="Обращение, созданное по detected_at")
+
+
 class IngestOut(Schema):
+    items: list[IngestItem] = Field(description="По одному на каждое сообщение запроса, в том же порядке")
     created: list[int]
     duplicates: int
     errors: list[IngestError]
     cases: list[int]
 
 
+class BroughtByOut(Schema):
+    """Кто внёс сообщение: человек — через API (каким токеном), импортом файла или вручную."""
+
+    channel: Literal["api", "file", "manual"]
+    user_id: int | None
+    username: str | None
+    token_id: int | None
+    token_name: str | None
+
+
 class MessageOut(Schema):
     id: int
-    network: str
+    network: NetworkCode
     source_id: int
     external_id: str
     url: str
@@ -119,9 +275,10 @@ class MessageOut(Schema):
     attachments: list[dict[str, Any]]
     published_at: dt.datetime | None
     received_at: dt.datetime
-    status: str
+    status: MessageStatus
     case_id: int | None
     triage: dict[str, Any]
+    brought_by: BroughtByOut | None = Field(None, description="Кто внёс сообщение (API, импорт файла, ручной ввод)")
     route_due_at: dt.datetime | None = Field(None, description="Новое сообщение: направить до (п. 8, от получения)")
     remaining_working_seconds: int | None = Field(None, description=_REMAINING)
     clock_running: bool | None = Field(None, description=_RUNNING)
@@ -139,6 +296,19 @@ class MessageOut(Schema):
         return cached
 
     @staticmethod
+    def resolve_brought_by(obj: Any) -> dict[str, Any] | None:
+        if obj.brought_by_id is None and obj.brought_by_token_id is None:
+            return None
+        user, token = obj.brought_by, obj.brought_by_token
+        return {
+            "channel": obj.brought_via or "api",
+            "user_id": obj.brought_by_id,
+            "username": user.get_username() if user else None,
+            "token_id": obj.brought_by_token_id,
+            "token_name": token.name if token else None,
+        }
+
+    @staticmethod
     def resolve_route_due_at(obj: Any, context: Any) -> dt.datetime | None:
         cd = MessageOut._route(obj, context)
         return cd.due_at if cd is not None else None
@@ -152,26 +322,24 @@ class MessageOut(Schema):
         return _running(MessageOut._route(obj, context))
 
 
-class RouteTargetIn(Schema):
-    department_id: int
-    executor_id: int | None = None
+class RouteTargetIn(In):
+    department_id: Id
+    executor_id: Id | None = None
 
 
-class TriageIn(Schema):
-    topic_ids: list[int] = []
-    place_id: int | None = None
-    importance: str | None = None
-    shortened_deadline: dt.datetime | None = None
-    summary: str | None = None
+class TriageIn(In):
+    topic_ids: list[Id] = Field([], max_length=100)
+    place_id: Id | None = None
+    importance: Importance | None = None
+    shortened_deadline: Moment | None = None
+    summary: Text | None = None
     significant: bool | None = None
-
-    _tz = field_validator("shortened_deadline")(_aware)
 
     def triage_data(self) -> TriageData:
         return TriageData(
             topic_ids=self.topic_ids,
             place_id=self.place_id,
-            importance=self.importance,
+            importance=self.importance.value if self.importance else None,
             shortened_deadline=self.shortened_deadline,
             summary=self.summary,
             significant=self.significant,
@@ -179,11 +347,11 @@ class TriageIn(Schema):
 
 
 class DetectIn(TriageIn):
-    detected_at: dt.datetime | None = None
-    repeat_of: int | None = Field(None, description="id обращения, повтором которого является сообщение (п. 17)")
-    departments: list[RouteTargetIn] = Field([], description="Сразу направить в подразделения в этом порядке")
-
-    _tz2 = field_validator("detected_at")(_aware)
+    detected_at: Moment | None = None
+    repeat_of: Id | None = Field(None, description="id обращения, повтором которого является сообщение (п. 17)")
+    departments: list[RouteTargetIn] = Field(
+        [], max_length=50, description="Сразу направить в подразделения в этом порядке (вместе с выявлением или никак)"
+    )
 
     def route_targets(self) -> list[RouteTarget]:
         return [RouteTarget(d.department_id, d.executor_id) for d in self.departments]
@@ -193,63 +361,63 @@ class DetectIn(TriageIn):
         return data if data != TriageData() else None
 
 
-class RouteIn(Schema):
-    departments: list[RouteTargetIn] = Field(..., min_length=1)
-    comment: str = ""
+class RouteIn(In):
+    departments: list[RouteTargetIn] = Field(..., min_length=1, max_length=50)
+    comment: Text = ""
 
     def route_targets(self) -> list[RouteTarget]:
         return [RouteTarget(d.department_id, d.executor_id) for d in self.departments]
 
 
-class ReasonIn(Schema):
-    reason: str = Field(..., min_length=1)
+class ReasonIn(In):
+    reason: Text = Field(..., min_length=1)
 
 
-class DepartmentIn(Schema):
-    department_id: int | None = None
+class DepartmentIn(In):
+    department_id: Id | None = None
 
 
 class ReturnIn(ReasonIn):
-    department_id: int | None = None
+    department_id: Id | None = None
 
 
-class ContributionIn(Schema):
-    text: str = Field(..., min_length=1)
-    department_id: int | None = None
+class ContributionIn(In):
+    text: Text = Field(..., min_length=1)
+    department_id: Id | None = None
 
 
-class DraftIn(Schema):
-    kind: str = "answer"
-    text: str = Field(..., min_length=1)
-    measures_taken: str = ""
-    attachment_ids: list[int] = []
+class DraftIn(In):
+    kind: DraftKind = DraftKind.ANSWER
+    text: Text = Field(..., min_length=1)
+    measures_taken: Text = ""
+    attachment_ids: list[Id] = Field([], max_length=100)
 
 
-class ResubmitIn(Schema):
-    text: str = Field(..., min_length=1)
-    measures_taken: str = ""
-    attachment_ids: list[int] = []
+class ResubmitIn(In):
+    text: Text = Field(..., min_length=1)
+    measures_taken: Text = ""
+    attachment_ids: list[Id] = Field([], max_length=100)
 
 
-class ReviewIn(Schema):
-    draft_id: int | None = None
+class ReviewIn(In):
+    draft_id: Id | None = None
 
 
 class ReturnDraftIn(ReviewIn):
-    comment: str = Field(..., min_length=1)
+    comment: Text = Field(..., min_length=1)
 
 
-class PublishIn(Schema):
-    url: str = Field(..., min_length=1, max_length=1000)
-    external_id: str = ""
+class PublishIn(In):
+    url: HttpUrl
+    external_id: Text = Field("", max_length=255)
 
 
-class CommentIn(Schema):
-    text: str = Field(..., min_length=1)
+class CommentIn(In):
+    text: Text = Field(..., min_length=1)
 
 
-class AttachIn(Schema):
-    case_id: int
+class AttachIn(In):
+    case_id: Id
 
 
 class AssignmentOut(Schema):
@@ -258,7 +426,7 @@ class AssignmentOut(Schema):
     department: str
     order: int
     is_lead: bool
-    status: str
+    status: AssignmentStatus
     assignee_id: int | None
     received_at: dt.datetime
     accepted_at: dt.datetime | None
@@ -274,9 +442,9 @@ class AssignmentOut(Schema):
 
 class DraftOut(Schema):
     id: int
-    kind: str
+    kind: DraftKind
     version: int
-    status: str
+    status: DraftStatus
     text: str
     measures_taken: str
     department_id: int
@@ -291,9 +459,9 @@ class DraftOut(Schema):
 
 class StageOut(Schema):
     id: int
-    key: str
+    key: StageKey
     title: str
-    status: str
+    status: StageStatus
     department_id: int | None
     assignment_id: int | None
     started_at: dt.datetime
@@ -343,16 +511,16 @@ class EventOut(Schema):
 class CaseListItem(Schema):
     id: int
     number: int
-    state: str
+    state: State
     state_title: str
-    network: str
+    network: NetworkCode
     summary: str
-    importance: str
+    importance: Importance
     significant: bool
     detected_at: dt.datetime
     answer_due_at: dt.datetime | None
     next_deadline_at: dt.datetime | None
-    next_stage: str
+    next_stage: StageKey | Literal[""]
     remaining_working_seconds: int | None = Field(None, description=_REMAINING + " (ближайший срок)")
     clock_running: bool | None = Field(None, description=_RUNNING)
     place: str | None
@@ -426,35 +594,35 @@ class CasePage(Schema):
     offset: int
 
 
-class CaseFilterIn(Schema):
-    state: list[str] | None = None
+class CaseFilterIn(In):
+    state: list[State] | None = None
     open: bool = False
-    department: int | None = None
-    topic: int | None = None
-    place: int | None = None
-    network: str | None = None
-    importance: str | None = None
-    due_before: dt.datetime | None = None
+    department: Id | None = None
+    topic: Id | None = None
+    place: Id | None = None
+    network: NetworkCode | None = None
+    importance: Importance | None = None
+    due_before: Moment | None = None
     overdue: bool = False
-    detected_from: dt.datetime | None = None
-    detected_to: dt.datetime | None = None
-    q: str | None = None
-    number: int | None = None
-    order: str = "deadline"
-    limit: int = 50
-    offset: int = 0
+    detected_from: Moment | None = None
+    detected_to: Moment | None = None
+    q: Text | None = Field(None, max_length=500)
+    number: Id | None = None
+    order: CaseOrder = "deadline"
+    limit: Limit = 50
+    offset: Offset = 0
 
     def to_filter(self) -> CaseFilter:
         from django.utils import timezone
 
         return CaseFilter(
-            state=self.state,
+            state=[s.value for s in self.state] if self.state else None,
             open_only=self.open,
             department_id=self.department,
             topic_id=self.topic,
             place_id=self.place,
             network=self.network,
-            importance=self.importance,
+            importance=self.importance.value if self.importance else None,
             due_before=self.due_before,
             overdue_at=timezone.now() if self.overdue else None,
             detected_from=self.detected_from,

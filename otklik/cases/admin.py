@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from otklik.core.admin import ReadOnlyAdmin as ReadOnly
 from otklik.sla.models import Stage
 
 from .models import Case, CaseEvent
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(Case)

@@ -15,6 +15,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from otklik.core.models import Undeletable
+from otklik.core.validators import validate_http_url
 from otklik.domain.workflow import (
     DRAFT_KIND_TITLES,
     IMPORTANCE_TITLES,
@@ -204,8 +205,13 @@ class Draft(Undeletable):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    published_url = models.URLField(_("ссылка на ответ"), max_length=1000, blank=True)
+    published_url = models.URLField(_("ссылка на ответ"), max_length=1000, blank=True, validators=[validate_http_url])
     published_external_id = models.CharField(max_length=255, blank=True)
+    #: The version this one was made from when the curator edited it before approving (П.12):
+    #: the executor sees the difference between the two.
+    based_on = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("правка редакции")
+    )
 
     class Meta:
         verbose_name = _("проект ответа")
@@ -232,10 +238,68 @@ class Attachment(Undeletable):
     size = models.PositiveBigIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField()
+    #: Removed from the answer (by the curator at review or by the uploader before submitting):
+    #: kept for the record (П.20), never carried to a new version and never published.
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("вложение")
         verbose_name_plural = _("вложения")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class DraftAutosave(models.Model):
+    """What a person has typed in a case's answer editor and not yet sent (one per person and
+    case): saved as they type and on every upload, restored when the page is opened again; cleared
+    when the draft is sent. Not a version of the answer and never shown to anyone else."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    text = models.TextField(blank=True)
+    measures_taken = models.TextField(blank=True)
+    saved_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("несохранённый проект")
+        verbose_name_plural = _("несохранённые проекты")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="draft_autosave_one_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.user}"
+
+
+class AnswerTemplate(models.Model):
+    """A ready answer the executors start from (per topic and/or department), kept by the
+    administration. Placeholders in braces are filled from the case: see ``cases.templates``."""
+
+    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="answer_templates")
+    title = models.CharField(_("название"), max_length=200)
+    text = models.TextField(_("текст"))
+    topic = models.ForeignKey(
+        Topic, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("тематика")
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("подразделение")
+    )
+    is_active = models.BooleanField(_("используется"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("шаблон ответа")
+        verbose_name_plural = _("шаблоны ответов")
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
@@ -300,7 +364,7 @@ class Publication(models.Model):
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=255, blank=True)
-    url = models.URLField(max_length=1000, blank=True)
+    url = models.URLField(max_length=1000, blank=True, validators=[validate_http_url])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -117,7 +117,12 @@ def case_detail(actor: Actor, case_id: int) -> Case:
         .select_related("administration", "place", "repeat_of", "detected_by")
         .prefetch_related(
             "topics",
-            Prefetch("messages", queryset=Message.objects.order_by("published_at", "id")),
+            Prefetch(
+                "messages",
+                queryset=Message.objects.select_related("brought_by", "brought_by_token").order_by(
+                    "published_at", "id"
+                ),
+            ),
             Prefetch(
                 "assignments", queryset=Assignment.objects.select_related("department", "assignee").order_by("order")
             ),
@@ -148,7 +153,7 @@ def inbox_messages(actor: Actor, *, status: str = Message.Status.NEW) -> QuerySe
 def message_get(actor: Actor, message_id: int) -> Message:
     msg = (
         Message.objects.filter(administration=actor.administration, pk=message_id)
-        .select_related("source", "case")
+        .select_related("source", "case", "brought_by", "brought_by_token")
         .first()
     )
     if msg is None:

@@ -22,3 +22,28 @@ class Undeletable(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("Records of this kind are kept for accountability (П.20) and cannot be deleted.")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def delete(self) -> Any:  # type: ignore[override]
+        raise RuntimeError("Records of this kind are append-only (П.20).")
+
+    def update(self, **kwargs: Any) -> int:
+        raise RuntimeError("Records of this kind are append-only (П.20).")
+
+
+class AppendOnly(models.Model):
+    """A record written once and never changed or deleted (П.20): histories, audit logs."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError("Records of this kind are append-only (П.20).")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Records of this kind are append-only (П.20).")

@@ -19,6 +19,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from otklik.core.errors import IllegalTransition, ValidationFailed
+from otklik.core.validators import is_http_link
 from otklik.domain.messages import IncomingMessage
 from otklik.organization.models import Administration
 
@@ -29,6 +30,15 @@ log = logging.getLogger(__name__)
 
 TRIAGE_TASK = "otklik.triage.tasks.triage_messages_task"
 CHANGED_TASK = "otklik.inbox.tasks.message_changed"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who brought messages in that no connector read (issue 15 §5): recorded on each new row."""
+
+    via: str  # Message.BroughtVia: api, file, manual
+    user_id: int | None = None
+    token_id: int | None = None
 
 
 @dataclass
@@ -42,39 +52,68 @@ class IngestResult:
     cleaned: int = 0  # items stored after removing control characters
 
 
-def _attachments(item: IncomingMessage) -> list[dict[str, Any]]:
-    return [{"kind": a.kind, "url": a.url, "title": a.title, "external_id": a.external_id} for a in item.attachments]
+def _attachments(item: IncomingMessage, refused: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for n, a in enumerate(item.attachments):
+        url = a.url
+        if url and not is_http_link(url):
+            refused[f"attachments.{n}"] = url
+            url = ""
+        rows.append({"kind": a.kind, "url": url, "title": a.title, "external_id": a.external_id})
+    return rows
 
 
-def _row(source: Source, item: IncomingMessage, now: dt.datetime) -> Message:
+def _safe_url(value: str, name: str, refused: dict[str, Any]) -> str:
+    """A link people will click: http(s) only. Another scheme (``javascript:``, ``data:``) is not
+    stored as a link; the value is kept in ``raw`` (recorded, not silent) and the message stored."""
+    if value and not is_http_link(value):
+        refused[name] = value
+        return ""
+    return value
+
+
+def _row(source: Source, item: IncomingMessage, now: dt.datetime, brought: Provenance | None = None) -> Message:
     raw = dict(item.raw) if item.raw else {}
     author_name = item.author_name or ""
     if len(author_name) > NAME_LIMIT:
         raw["_otklik_author_name"] = author_name
         author_name = author_name[: NAME_LIMIT - 1] + "…"
+    refused: dict[str, Any] = {}
+    url = _safe_url(item.url or "", "url", refused)
+    author_url = _safe_url(item.author_url or "", "author_url", refused)
+    attachments = _attachments(item, refused)
+    if refused:
+        raw["_otklik_refused_urls"] = refused
     edited = item.change == "edited"
     return Message(
         administration_id=source.administration_id,
         source=source,
         network=item.network if item.network not in PASSTHROUGH_NETWORKS else source.network,
         external_id=str(item.external_id).strip(),
-        url=item.url or "",
+        url=url,
         reply_to=item.reply_to or "",
         author_name=author_name,
         author_id=item.author_id or "",
-        author_url=item.author_url or "",
+        author_url=author_url,
         text=item.text or "",
-        attachments=_attachments(item),
+        attachments=attachments,
         published_at=item.published_at,
         received_at=now,
         raw=raw,
         context=dict(item.context or {}),
         edited_at=(item.changed_at or now) if edited else None,
+        brought_via=brought.via if brought else "",
+        brought_by_id=brought.user_id if brought else None,
+        brought_by_token_id=brought.token_id if brought else None,
     )
 
 
 def message_ingest_batch(
-    *, source: Source, items: Sequence[IncomingMessage], now: dt.datetime | None = None
+    *,
+    source: Source,
+    items: Sequence[IncomingMessage],
+    now: dt.datetime | None = None,
+    brought: Provenance | None = None,
 ) -> IngestResult:
     """Store the messages not seen before and apply edits, deletions and restorations of the ones
     seen; report duplicates and invalid items; lose nothing good.
@@ -82,7 +121,8 @@ def message_ingest_batch(
     One bad item never blocks the batch: control characters are removed (PostgreSQL refuses NUL),
     an item that still cannot be stored is refused with a reason (``errors``, logged) and the rest
     are stored. A message seen again with another text is an edit (VK re-reads show edits too).
-    Runs in one transaction: the caller saves its cursor only after this returns.
+    Runs in one transaction: the caller saves its cursor only after this returns. ``brought``
+    records who brought the new messages in (the API, a file import, manual entry).
     """
     now = now or timezone.now()
     result = IngestResult()
@@ -132,6 +172,7 @@ def message_ingest_batch(
             {k: v[0] for k, v in seen.items()},
             now,
             result,
+            brought,
         )
         result.created = [m.pk for m in created if m.pk is not None]
         for key, item in new.items():
@@ -176,10 +217,11 @@ def _insert(
     now: dt.datetime,
     result: IngestResult,
     parents: Mapping[str, int] | None = None,
+    brought: Provenance | None = None,
 ) -> list[Message]:
     """Insert new rows in one statement; if the database refuses it, row by row, so one row it
     will not take (or a concurrent ingest that got there first) costs only that row."""
-    rows = [_row(source, item, now) for item in items]
+    rows = [_row(source, item, now, brought) for item in items]
     for row in rows:
         if parents and row.reply_to:
             row.parent_id = parents.get(row.reply_to)
@@ -221,7 +263,8 @@ def _revise(message: Message, kind: str, item: IncomingMessage, now: dt.datetime
 def _apply_edit(message: Message, item: IncomingMessage, now: dt.datetime, *, quiet: bool = False) -> bool:
     """A new version of a stored message: the replaced text is kept as a revision. ``quiet``: a
     plain re-read, an edit only when the text or the attachments differ."""
-    attachments = _attachments(item)
+    refused: dict[str, Any] = {}
+    attachments = _attachments(item, refused)
     if (item.text or "") == message.text and (attachments == message.attachments or quiet):
         return False
     _revise(
@@ -236,6 +279,8 @@ def _apply_edit(message: Message, item: IncomingMessage, now: dt.datetime, *, qu
     message.text = item.text or ""
     message.attachments = attachments
     message.raw = dict(item.raw or {})
+    if refused:
+        message.raw["_otklik_refused_urls"] = refused
     message.edited_at = item.changed_at or now
     fields = ["text", "attachments", "raw", "edited_at", "revision_count"]
     if item.context and not message.context:
@@ -292,6 +337,7 @@ def _insert_with_parents(
     existing: Mapping[str, int],
     now: dt.datetime,
     result: IngestResult,
+    brought: Provenance | None = None,
 ) -> list[Message]:
     """Insert new messages pointing each reply at its stored parent in the same source (a thread's
     root comment): parents already stored are looked up once; a parent in the same batch is
@@ -308,7 +354,7 @@ def _insert_with_parents(
     while pending:
         waiting = {i.external_id for i in pending}
         level = [i for i in pending if i.reply_to not in waiting or i.reply_to == i.external_id] or pending
-        done = _insert(source, level, now, result, parents)
+        done = _insert(source, level, now, result, parents, brought)
         created.extend(done)
         parents.update({m.external_id: m.pk for m in done if m.pk is not None})
         chosen = {i.external_id for i in level}
@@ -371,7 +417,8 @@ def message_create_manual(
         published_at=published_at,
         raw={"entered_by": actor_id},
     )
-    result = message_ingest_batch(source=source, items=[item], now=now)
+    brought = Provenance(Message.BroughtVia.MANUAL, user_id=actor_id)
+    result = message_ingest_batch(source=source, items=[item], now=now, brought=brought)
     if result.errors:
         raise ValidationFailed(result.errors[0][1], field="text")
     message = Message.objects.get(pk=result.created[0])

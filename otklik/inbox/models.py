@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from otklik.core.models import Undeletable, UndeletableQuerySet
+from otklik.core.validators import validate_http_url
 from otklik.domain.networks import NETWORK_CHOICES
 from otklik.organization.models import Administration
 
@@ -74,11 +75,16 @@ class Message(Undeletable):
         IN_CASE = "in_case", _("в работе")
         DISMISSED = "dismissed", _("не требует реагирования")
 
+    class BroughtVia(models.TextChoices):
+        API = "api", _("через API")
+        FILE = "file", _("импорт файла")
+        MANUAL = "manual", _("ручной ввод")
+
     administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="messages")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="messages")
     network = models.CharField(_("сеть"), max_length=16, choices=NETWORK_CHOICES)
     external_id = models.CharField(_("идентификатор в сети"), max_length=255)
-    url = models.URLField(_("ссылка"), max_length=1000, blank=True)
+    url = models.URLField(_("ссылка"), max_length=1000, blank=True, validators=[validate_http_url])
     reply_to = models.CharField(_("ответ на"), max_length=255, blank=True)
     # The stored message this one answers (a thread's root comment), when it is in the same source;
     # ``context`` keeps what the network showed of the parent (a post, a channel post) either way.
@@ -88,7 +94,7 @@ class Message(Undeletable):
     context = models.JSONField(_("контекст"), default=dict, blank=True)
     author_name = models.CharField(_("автор"), max_length=255, blank=True)
     author_id = models.CharField(_("идентификатор автора"), max_length=128, blank=True)
-    author_url = models.URLField(_("страница автора"), max_length=1000, blank=True)
+    author_url = models.URLField(_("страница автора"), max_length=1000, blank=True, validators=[validate_http_url])
     text = models.TextField(_("текст"))
     attachments = models.JSONField(_("вложения"), default=list, blank=True)
     published_at = models.DateTimeField(_("опубликовано"), null=True, blank=True)
@@ -106,6 +112,25 @@ class Message(Undeletable):
     )
     dismissed_at = models.DateTimeField(null=True, blank=True)
     dismiss_reason = models.TextField(_("причина: не требует реагирования"), blank=True)
+    # Provenance (issue 15 §5): who brought a message in that no connector read — a person through
+    # the HTTP API (and with which token), a file import or manual entry. Empty for connectors.
+    brought_via = models.CharField(_("как внесено"), max_length=16, choices=BroughtVia.choices, blank=True)
+    brought_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("кем внесено"),
+    )
+    brought_by_token = models.ForeignKey(
+        "organization.ApiToken",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("токен API"),
+    )
 
     class Meta:
         verbose_name = _("сообщение")

@@ -1,36 +1,36 @@
-"""Notifications in the admin: deliveries (with failures) visible; notices read-only history."""
+"""Notifications in the admin: what was sent is on record (П.20), so notifications, their
+deliveries and П.22 notices are read-only here and never deleted; a failed delivery can be retried."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
+
+from otklik.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Delivery, Notification, NotificationPreference, ShortcomingNotice
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(ReadOnlyInline):
     model = Delivery
-    extra = 0
-    can_delete = False
     readonly_fields = ("channel", "status", "attempts", "last_error", "next_attempt_at", "sent_at")
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("title", "recipient", "kind", "urgent", "created_at", "read_at")
     list_filter = ("kind", "urgent")
     search_fields = ("title", "recipient__username")
-    readonly_fields = ("created_at", "dedupe_key")
     inlines = [DeliveryInline]
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     list_display = ("notification", "channel", "status", "attempts", "last_error", "next_attempt_at", "sent_at")
     list_filter = ("status", "channel")
-    readonly_fields = ("notification", "channel", "attempts", "last_error", "claimed_at", "sent_at")
     actions = ["retry_now"]
 
-    @admin.action(description="Повторить отправку сейчас")
+    @admin.action(description=gettext_lazy("Повторить отправку сейчас"))
     def retry_now(self, request, queryset):  # type: ignore[no-untyped-def]
         from .services import deliver
 
@@ -46,7 +46,8 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShortcomingNotice)
-class ShortcomingNoticeAdmin(admin.ModelAdmin):
+class ShortcomingNoticeAdmin(ReadOnlyAdmin):
+    """П.22: the Head sends a notice from the dashboard; here it is only looked at."""
+
     list_display = ("department", "sender", "created_at", "status", "acknowledged_at")
     list_filter = ("status", "administration")
-    readonly_fields = ("status", "acknowledged_by", "acknowledged_at", "ack_comment", "created_at")

@@ -55,6 +55,22 @@ def alert_significant_case(case: Any, *, now: dt.datetime | None = None) -> int:
     return len(created)
 
 
+def significant_message_body(message: Any) -> str:
+    """What the Head needs to judge an alert, and no personal data (152-ФЗ): the network, the
+    triage's reasons, topic and place — not the author, not the text; those are behind the link."""
+    triage = message.triage or {}
+    lines = [f"Сеть: {message.get_network_display()}."]
+    reasons = [str(r) for r in triage.get("significance_reasons") or []]
+    if reasons:
+        lines.append("Признаки: " + "; ".join(dict.fromkeys(reasons)) + ".")
+    places = [str(p.get("name")) for p in triage.get("places") or [] if isinstance(p, dict) and p.get("name")]
+    where = ", ".join(x for x in (str(triage.get("topic_name") or ""), ", ".join(places[:2])) if x)
+    if where:
+        lines.append(f"Тема и место: {where}.")
+    lines.append("Текст сообщения — по ссылке.")
+    return "\n".join(lines)
+
+
 def alert_significant_messages(now: dt.datetime | None = None, *, lookback: dt.timedelta = dt.timedelta(days=2)) -> int:
     """Messages whose triage says significant, not yet in a case the Head was told about."""
     from otklik.inbox.models import Message
@@ -73,7 +89,7 @@ def alert_significant_messages(now: dt.datetime | None = None, *, lookback: dt.t
         created = notify(
             recipients=heads(adm),
             title="П. 23: социально значимое сообщение",
-            body=f"{message.get_network_display()}, {message.author_name or 'автор не указан'}:\n{message.text[:700]}",
+            body=significant_message_body(message),
             url=message.url or "/",
             kind=Notification.Kind.SIGNIFICANT,
             administration=adm,

@@ -12,10 +12,19 @@ Rules:
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+
+class KeptQuerySet(models.QuerySet):
+    """Rows kept as the record of what was sent (П.20, 22): a bulk delete is refused."""
+
+    def delete(self) -> Any:  # type: ignore[override]
+        raise RuntimeError("Sent notices and notifications are kept on record (П.20) and cannot be deleted.")
 
 
 class Notification(models.Model):
@@ -29,20 +38,22 @@ class Notification(models.Model):
         SHORTCOMING = "shortcoming", _("уведомление о недостатках (п. 22)")
         OTHER = "other", _("прочее")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications")
     administration = models.ForeignKey(
-        "organization.Administration", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        "organization.Administration", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
     title = models.CharField(_("заголовок"), max_length=255)
     body = models.TextField(_("текст"), blank=True)
     url = models.CharField(_("ссылка"), max_length=500, blank=True)
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     urgent = models.BooleanField(_("срочное"), default=False)
     attachments = models.JSONField(_("вложения"), default=list, blank=True)
     dedupe_key = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(_("создано"))
     read_at = models.DateTimeField(_("прочитано"), null=True, blank=True)
+
+    objects = KeptQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("уведомление")
@@ -57,6 +68,9 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.title}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Sent notices and notifications are kept on record (П.20) and cannot be deleted.")
 
 
 class NotificationPreference(models.Model):
@@ -138,6 +152,11 @@ class ShortcomingNotice(models.Model):
     acknowledged_at = models.DateTimeField(_("принято к сведению"), null=True, blank=True)
     ack_comment = models.TextField(_("комментарий начальника подразделения"), blank=True)
 
+    objects = KeptQuerySet.as_manager()
+
+    #: What may change on a sent notice: only its acknowledgement by the department head.
+    ACK_FIELDS = frozenset({"status", "acknowledged_by", "acknowledged_at", "ack_comment"})
+
     class Meta:
         verbose_name = _("уведомление о недостатках (п. 22)")
         verbose_name_plural = _("уведомления о недостатках (п. 22)")
@@ -145,3 +164,12 @@ class ShortcomingNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department}: {self.created_at:%d.%m.%Y}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if self.pk is not None and (update_fields is None or not set(update_fields) <= self.ACK_FIELDS):
+            raise RuntimeError("A sent notice (П.22) is not edited; only its acknowledgement is recorded.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("Sent notices and notifications are kept on record (П.20) and cannot be deleted.")

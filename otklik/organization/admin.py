@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from otklik.core.admin import ReadOnlyAdmin, ReadOnlyInline
+
 from .models import (
     Absence,
     Administration,
@@ -20,6 +22,7 @@ from .models import (
     CalendarException,
     Department,
     Membership,
+    MembershipEvent,
     OfficialAccount,
     Place,
     ProductionCalendarYear,
@@ -96,11 +99,48 @@ class PlaceAdmin(admin.ModelAdmin):
     search_fields = ("name", "aliases")
 
 
+class MembershipEventInline(ReadOnlyInline):
+    model = MembershipEvent
+    fields = ("at", "kind", "actor", "is_active", "position", "previous_position")
+    readonly_fields = fields
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "role", "department", "administration", "is_active")
+    """Roles are granted, ended and resumed here, never deleted: who held which role when stays on
+    record (``MembershipEvent``). A role is not re-pointed: end it and grant a new one."""
+
+    list_display = ("user", "role", "department", "administration", "is_active", "started_at", "ended_at")
     list_filter = ("administration", "role", "is_active")
     search_fields = ("user__username", "user__last_name", "position")
+    readonly_fields = ("started_at", "ended_at")
+    inlines = [MembershipEventInline]
+    actions = ["end_roles"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return self.readonly_fields
+        return ("user", "administration", "role", "department", *self.readonly_fields)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        obj.changed_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=gettext_lazy("Завершить выбранные роли"))
+    def end_roles(self, request: HttpRequest, queryset: Any) -> None:
+        for membership in queryset.filter(is_active=True):
+            membership.end(by=request.user)
+        self.message_user(request, _("Роли завершены; история сохранена."))
+
+
+@admin.register(MembershipEvent)
+class MembershipEventAdmin(ReadOnlyAdmin):
+    list_display = ("membership", "kind", "at", "actor", "position")
+    list_filter = ("kind", "membership__administration")
+    search_fields = ("membership__user__username", "membership__user__last_name")
 
 
 @admin.register(Absence)

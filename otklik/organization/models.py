@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core.models import AppendOnly
+from otklik.core.validators import validate_http_url
 from otklik.domain.networks import NETWORK_CHOICES
 
 if TYPE_CHECKING:
@@ -36,7 +38,7 @@ class Administration(models.Model):
     schedule_toml = models.TextField(
         _("график работы (TOML)"), blank=True, help_text=_("Пусто — пн–пт 09:00–18:00, обед 13:00–14:00.")
     )
-    website = models.URLField(_("официальный сайт"), blank=True)
+    website = models.URLField(_("официальный сайт"), blank=True, validators=[validate_http_url])
     is_active = models.BooleanField(_("действует"), default=True)
     public_page = models.BooleanField(
         _("публичная страница отчётности"),
@@ -234,7 +236,7 @@ class OfficialAccount(models.Model):
     department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="accounts")
     network = models.CharField(_("сеть"), max_length=16, choices=NETWORK_CHOICES)
     name = models.CharField(_("название"), max_length=255)
-    url = models.URLField(_("ссылка"))
+    url = models.URLField(_("ссылка"), validators=[validate_http_url])
     external_id = models.CharField(_("идентификатор в сети"), max_length=128, blank=True)
     is_active = models.BooleanField(_("действует"), default=True)
 
@@ -258,20 +260,35 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Администратор системы")
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def delete(self) -> Any:  # type: ignore[override]
+        raise RuntimeError("A role is ended (ended_at), never deleted: its history is kept (П.20).")
+
+
 class Membership(models.Model):
     """A person's role in an administration; executors and department heads belong to a department.
 
-    One person may hold several roles (several rows).
+    One person may hold several roles (several rows). A role is never deleted: it ends
+    (``is_active`` off, ``ended_at`` set) and may be resumed; every grant, end, resumption and
+    change of the position is an append-only ``MembershipEvent``, written here, whoever saves.
+    Set ``changed_by`` on the instance before saving to record who did it.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    administration = models.ForeignKey(Administration, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
+    administration = models.ForeignKey(Administration, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(_("роль"), max_length=32, choices=Role.choices)
     department = models.ForeignKey(
-        Department, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
     )
     position = models.CharField(_("должность"), max_length=255, blank=True)
     is_active = models.BooleanField(_("действует"), default=True)
+    started_at = models.DateTimeField(_("назначена"), default=timezone.now, editable=False)
+    ended_at = models.DateTimeField(_("завершена"), null=True, blank=True, editable=False)
+
+    objects = MembershipQuerySet.as_manager()
+
+    #: Who is saving (set by the admin, a command); recorded in the event. Not a column.
+    changed_by: Any = None
 
     class Meta:
         verbose_name = _("роль сотрудника")
@@ -290,6 +307,86 @@ class Membership(models.Model):
     def __str__(self) -> str:
         dept = f" ({self.department})" if self.department_id else ""
         return f"{self.user} — {self.get_role_display()}{dept}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        before = None if self.pk is None else Membership.objects.filter(pk=self.pk).first()
+        if before is not None and (
+            (before.user_id, before.administration_id, before.role, before.department_id)
+            != (self.user_id, self.administration_id, self.role, self.department_id)
+        ):
+            raise RuntimeError("A role is not re-pointed to another person or department: end it and grant a new one.")
+        now = timezone.now()
+        kind = self._history_kind(before)
+        if not self.is_active and self.ended_at is None:
+            self.ended_at = now
+        elif self.is_active:
+            self.ended_at = None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "is_active" in update_fields:
+            kwargs["update_fields"] = list({*update_fields, "ended_at"})
+        super().save(*args, **kwargs)
+        if kind is not None:
+            MembershipEvent.objects.create(
+                membership=self,
+                kind=kind,
+                at=now,
+                actor_id=getattr(self.changed_by, "pk", None),
+                is_active=self.is_active,
+                position=self.position,
+                previous_position=before.position if before is not None and before.position != self.position else "",
+            )
+
+    def _history_kind(self, before: Membership | None) -> str | None:
+        if before is None:
+            return MembershipEvent.Kind.GRANTED
+        if before.is_active != self.is_active:
+            return MembershipEvent.Kind.RESUMED if self.is_active else MembershipEvent.Kind.ENDED
+        if before.position != self.position:
+            return MembershipEvent.Kind.CHANGED
+        return None
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("A role is ended (ended_at), never deleted: its history is kept (П.20).")
+
+    def end(self, *, by: Any = None) -> None:
+        """End the role now (the person keeps the history of having held it)."""
+        if self.is_active:
+            self.is_active = False
+            self.changed_by = by
+            self.save()
+
+
+class MembershipEvent(AppendOnly):
+    """Append-only history of a role: granted, ended, resumed, the position changed; who and when."""
+
+    class Kind(models.TextChoices):
+        GRANTED = "granted", _("назначена")
+        ENDED = "ended", _("завершена")
+        RESUMED = "resumed", _("возобновлена")
+        CHANGED = "changed", _("изменена должность")
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("что произошло"), max_length=16, choices=Kind.choices)
+    at = models.DateTimeField(_("время"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("кто"),
+    )
+    is_active = models.BooleanField(_("действует"))
+    position = models.CharField(_("должность"), max_length=255, blank=True)
+    previous_position = models.CharField(_("прежняя должность"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("изменение роли сотрудника")
+        verbose_name_plural = _("история ролей сотрудников")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.get_kind_display()} {self.at:%d.%m.%Y %H:%M}"
 
 
 class Absence(models.Model):

@@ -15,6 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core.validators import HttpURLField
 from otklik.inbox.models import Source
 from otklik.sources.errors import ConfigurationError
 from otklik.sources.vk.client import community_ref
@@ -220,10 +221,13 @@ class VkCallbackForm(SourceForm):
         help_text=_("Тот же ключ, что в настройках Callback API: без него события не принимаются."),
     )
     token = forms.CharField(
-        label=_("Ключ доступа для ответов"),
+        label=_("Ключ доступа сообщества"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text=_("Ключ сообщества с правом «Стена», если ответы публикует система. Пусто — ответы вручную."),
+        help_text=_(
+            "Ключ сообщества: по нему система узнаёт имена авторов комментариев, а с правом «Стена» "
+            "публикует ответы. Пусто — вместо имён номера страниц (id…), ответы вручную."
+        ),
     )
 
     def clean_group_ids(self) -> list[int]:
@@ -365,7 +369,7 @@ class FeedForm(SourceForm):
     CONFIG = {"url": "url", "keywords": "keywords"}
     LIST_FIELDS = ("keywords",)
 
-    url = forms.URLField(label=_("Адрес ленты RSS/Atom"), max_length=1000, assume_scheme="https")
+    url = HttpURLField(label=_("Адрес ленты RSS/Atom"), max_length=1000, assume_scheme="https")
     keywords = forms.CharField(
         label=_("Ключевые слова"),
         required=False,

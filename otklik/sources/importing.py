@@ -21,7 +21,7 @@ from typing import Any
 from django.utils import timezone
 
 from otklik.domain.messages import IncomingMessage
-from otklik.inbox.actions import message_ingest_batch, validate_incoming
+from otklik.inbox.actions import Provenance, message_ingest_batch, validate_incoming
 from otklik.inbox.models import Message, Source
 from otklik.sources.files import RowError, read_messages
 
@@ -76,13 +76,15 @@ def import_file(
     now: dt.datetime | None = None,
     batch_size: int = BATCH,
     network: str | None = None,
+    brought: Provenance | None = None,
 ) -> ImportReport:
     """Import (or, with ``dry_run``, check) a file into ``source``.
 
     ``path_or_file``: a path, or an uploaded file (Django ``UploadedFile`` or any binary file
     object). ``format``: ``csv``, ``xlsx`` or ``jsonl`` (default: by the file's suffix).
     ``tz``: the time zone of dates without one (default: the administration's). ``network``: the
-    network of rows without a ``network`` column (default: the source's).
+    network of rows without a ``network`` column (default: the source's). ``brought``: who imports
+    (recorded on every new message; a file import without a person is still marked as one).
     Raises ``ConfigurationError`` for a bad mapping, format or an unreadable file."""
     tz = tz or getattr(source.administration, "timezone", "") or "Asia/Chita"
     report = ImportReport(dry_run=dry_run)
@@ -95,10 +97,10 @@ def import_file(
                 continue
             batch.append((number, item))  # a dry run reports every row in file order
             if len(batch) >= batch_size:
-                _flush(source, batch, report, dry_run=dry_run, now=now)
+                _flush(source, batch, report, dry_run=dry_run, now=now, brought=brought)
                 batch = []
         if batch:
-            _flush(source, batch, report, dry_run=dry_run, now=now)
+            _flush(source, batch, report, dry_run=dry_run, now=now, brought=brought)
     report.errors.sort()
     return report
 
@@ -110,6 +112,7 @@ def _flush(
     *,
     dry_run: bool,
     now: dt.datetime | None,
+    brought: Provenance | None = None,
 ) -> None:
     if dry_run:
         _check_batch(source, batch, report)
@@ -117,7 +120,9 @@ def _flush(
     rows_of: dict[str, list[int]] = {}
     for number, item in batch:
         rows_of.setdefault(str(item.external_id or "").strip(), []).append(number)
-    result = message_ingest_batch(source=source, items=[item for _, item in batch], now=now or timezone.now())
+    brought = brought or Provenance(Message.BroughtVia.FILE)
+    items = [item for _, item in batch]
+    result = message_ingest_batch(source=source, items=items, now=now or timezone.now(), brought=brought)
     report.created += len(result.created)
     report.new += len(result.created)
     report.duplicates += result.duplicates

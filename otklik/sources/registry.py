@@ -13,7 +13,8 @@ Settings per network (unknown keys are ignored, missing required ones give
 - ``max``: ``token``, ``chat_ids`` (group chats), ``channel_ids`` (channels whose post comments
   are read), ``poll_timeout``, ``window_days`` (7), ``recheck_minutes`` (30);
 - ``ok``: ``application_key``, ``application_secret_key``, ``access_token``, ``group_ids``,
-  ``publish_via_api``, ``bot_token``;
+  ``window_days``, ``recheck_minutes``, ``recheck_per_poll``, ``publish_via_api``, ``bot_token``,
+  ``session_secret_key`` (optional);
 - ``feed``: ``url``, ``keywords``, ``patterns``, ``places``.
 
 Common: ``base_url``, ``timeout`` (seconds), ``max_attempts``.
@@ -106,8 +107,12 @@ def get_connector(
                 access_token=str(config.get("access_token") or ""),
                 group_ids=[str(g) for g in _list(config.get("group_ids"))],
                 topics_depth=int(config.get("topics_depth") or 20),
+                window_days=int(config.get("window_days") or 30),
+                recheck_minutes=int(config.get("recheck_minutes") or 60),
+                recheck_per_poll=int(str(config.get("recheck_per_poll", 10))),
                 publish_via_api=bool(config.get("publish_via_api", False)),
                 bot_token=str(config.get("bot_token") or ""),
+                session_secret_key=str(config.get("session_secret_key") or ""),
                 **common,
             )
         if network == "feed":

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from otklik.domain.networks import NETWORK_CHOICES
-from otklik.inbox.actions import source_for
-from otklik.inbox.models import Source
+from otklik.inbox.actions import Provenance, source_for
+from otklik.inbox.models import Message, Source
 from otklik.organization.services import Actor
 from otklik.sources import polling
 from otklik.sources.errors import SourceError
@@ -249,6 +249,7 @@ def import_messages(request: HttpRequest, actor: Actor) -> HttpResponse:
             mapping=form.mapping(),
             dry_run=dry_run,
             network=info.get("network") or None,
+            brought=Provenance(Message.BroughtVia.FILE, user_id=actor.user_id),
         )
     except SourceError as exc:
         messages.error(request, str(exc))

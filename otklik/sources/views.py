@@ -84,7 +84,9 @@ def vk_callback(request: HttpRequest, source_id: int) -> HttpResponse:
         log.warning("vk callback for source %s: %s", source.pk, exc)
         return _text("bad request", 400)
     if messages:
-        _ingest(source, messages)
+        from otklik.sources.vk.names import with_author_names
+
+        _ingest(source, with_author_names(source, messages))
     return _text(answer)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from otklik.core.validators import HttpURLField
 from otklik.domain.networks import NETWORK_CHOICES
 from otklik.domain.workflow import DRAFT_KIND_TITLES, IMPORTANCE_TITLES
 from otklik.organization.models import Administration, Department, Place, Topic
@@ -32,7 +33,7 @@ class ManualMessageForm(forms.Form):
         label=_("Сеть"), choices=[(code, _(title)) for code, title in NETWORK_CHOICES], initial="other"
     )
     author_name = forms.CharField(label=_("Автор"), max_length=255, required=False)
-    url = forms.URLField(label=_("Ссылка на оригинал"), max_length=1000, required=False, assume_scheme="https")
+    url = HttpURLField(label=_("Ссылка на оригинал"), max_length=1000, required=False, assume_scheme="https")
     published_at = LocalDateTimeField(label=_("Опубликовано"), required=False)
     text = forms.CharField(label=_("Текст сообщения"), widget=forms.Textarea(attrs={"rows": 6}))
 
@@ -158,8 +159,9 @@ class ReviewReturnForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    url = forms.URLField(label=_("Ссылка на размещённый ответ"), max_length=1000, assume_scheme="https")
-    external_id = forms.CharField(label=_("Идентификатор в сети"), max_length=255, required=False)
+    """Only the link: the network's id of the answer is derived from it (``domain.publishing``)."""
+
+    url = HttpURLField(label=_("Ссылка на размещённый ответ"), max_length=1000, assume_scheme="https")
 
 
 class CommentForm(forms.Form):

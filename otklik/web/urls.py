@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import cases, curator, executor, head
+from .views import answer_templates, cases, curator, executor, head
 
 app_name = "web"
 
@@ -50,6 +50,17 @@ urlpatterns = [
         name="publication_retry",
     ),
     path("cases/<int:case_id>/upload/", cases.case_upload, name="case_upload"),
+    path("cases/<int:case_id>/autosave/", cases.case_autosave, name="case_autosave"),
+    path("cases/<int:case_id>/use-template/", cases.case_use_template, name="case_use_template"),
+    path(
+        "cases/<int:case_id>/attachments/<int:attachment_id>/remove/",
+        cases.case_remove_attachment,
+        name="case_remove_attachment",
+    ),
+    # answer templates (the administration's set-up)
+    path("settings/answer-templates/", answer_templates.template_list, name="answer_templates"),
+    path("settings/answer-templates/new/", answer_templates.template_edit, name="answer_template_new"),
+    path("settings/answer-templates/<int:template_id>/", answer_templates.template_edit, name="answer_template"),
     path("cases/<int:case_id>/comment/", cases.case_comment, name="case_comment"),
     path("cases/<int:case_id>/attachments/<int:attachment_id>/", cases.attachment_file, name="attachment"),
 ]

@@ -1,6 +1,7 @@
 """Benchmarks of the connectors (not collected by pytest).
 
-    .venv/bin/python tests/bench/bench_sources.py [--posts 200 --comments 25 --rows 100000]
+    .venv/bin/python tests/bench/bench_sources.py [--posts 200 --comments 25 --rows 100000 --topics 100]
+    .venv/bin/python tests/bench/bench_sources.py --only ok   # the OK figures alone
 
 1. VK: messages per second from the fake VK API over real HTTP on 127.0.0.1 to parsed
    ``IncomingMessage`` objects (wall.get + wall.getComments with threads).
@@ -8,6 +9,9 @@
    into a temporary SQLite database (fetch + ``message_ingest_batch`` + cursor save).
 5. VK API calls per poll of a 200-post wall with nothing new: right after a poll (only the
    ``wall.get`` pages) and when re-reads are due (plus at most ``recheck_per_poll`` posts).
+6. OK: messages per second from the fake OK API (signed calls over real HTTP) to parsed messages,
+   to committed rows through ``poll_source``, and API calls per poll with nothing new (only
+   ``group.getStatTopics``) and when the hourly re-reads are due.
 2. File import: a 100 000-row CSV streamed through ``read_messages``: rows per second and peak
    Python memory (tracemalloc) — the reader must not grow with the file.
 4. The same file through ``otklik.sources.importing.import_file`` into the database (batches of
@@ -31,8 +35,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from otklik.domain.messages import IncomingMessage
 from otklik.sources.files import read_messages
+from otklik.sources.ok.fake import FakeOk
 from otklik.sources.registry import get_connector
 from otklik.sources.vk.fake import FakeVk
+
+OK_GROUP = "53000000000001"
+OK_CONFIG = {"application_key": "CBAKEY", "application_secret_key": "SECRET", "access_token": "tkn"}
 
 
 def bench_vk(posts: int, comments: int) -> None:
@@ -180,6 +188,71 @@ def bench_vk_calls(posts: int = 200) -> None:
     )
 
 
+def _ok_group(fake: FakeOk, topics: int, comments: int) -> None:
+    fake.add_group(OK_GROUP, "Бенчмарк")
+    fake.users["910000000001"] = "Иван Иванов"
+    for t in range(topics):
+        tid = fake.add_topic(OK_GROUP, f"Тема {t}: нет воды на улице {t}", author="910000000001")
+        for c in range(comments):
+            fake.add_comment(tid, f"Комментарий {c} к теме {t}", author="910000000001")
+
+
+def bench_ok(topics: int, comments: int) -> None:
+    with FakeOk() as fake:
+        _ok_group(fake, topics, comments)
+        connector = get_connector("ok", {**OK_CONFIG, "group_ids": [OK_GROUP], "topics_depth": 100}, base_url=fake.url)
+        clock = [time.time()]
+        connector.clock = lambda: clock[0]
+        started = time.perf_counter()
+        messages, cursor = connector.fetch({})
+        elapsed = time.perf_counter() - started
+        first = len(fake.calls)
+        clock[0] += 300
+        connector.fetch(cursor)
+        quiet = len(fake.calls) - first
+        clock[0] += 3601
+        before = len(fake.calls)
+        connector.fetch(cursor)
+        due = len(fake.calls) - before
+    print(
+        f"OK fetch: {len(messages)} messages in {elapsed:.2f} s = {len(messages) / elapsed:,.0f} msg/s "
+        f"({first} signed API calls, {elapsed / first * 1000:.1f} ms/call); {topics} topics, nothing new: "
+        f"{quiet} API call(s) per poll; {due} when the hourly re-reads are due (recheck_per_poll=10)"
+    )
+
+
+def bench_ok_rows(topics: int, comments: int) -> None:
+    from otklik.inbox.models import Message
+    from otklik.sources.polling import poll_source
+
+    with FakeOk() as fake:
+        _ok_group(fake, topics, comments)
+        source = make_source(
+            "ok", network="ok", base_url=fake.url, config={**OK_CONFIG, "group_ids": [OK_GROUP], "topics_depth": 100}
+        )
+        started = time.perf_counter()
+        result = poll_source(source)
+        elapsed = time.perf_counter() - started
+        assert result.ok, result.error
+        rows = Message.objects.filter(source=source).count()
+        calls = len(fake.calls)
+        started2 = time.perf_counter()
+        again = poll_source(source)
+        elapsed2 = time.perf_counter() - started2
+    from django.conf import settings
+
+    rate = settings.OTKLIK_RATE_LIMITS.get("ok", 0)
+    limit = (
+        f"{calls} calls under the shared limit of {rate:g} calls/s: at least {calls / rate:.1f} s of it is waiting"
+        if rate
+        else f"{calls} calls, no shared rate limit"
+    )
+    print(
+        f"OK poll to committed rows: {rows} rows in {elapsed:.2f} s = {rows / elapsed:,.0f} msg/s "
+        f"(fetch + ingest + cursor; {limit}); a second poll (nothing new: {again.created}) {elapsed2:.2f} s"
+    )
+
+
 def bench_import(rows: int) -> None:
     from otklik.inbox.models import Message
     from otklik.sources.importing import import_file
@@ -221,13 +294,23 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=100)
     parser.add_argument("--comments", type=int, default=25)
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--topics", type=int, default=100)
+    parser.add_argument("--only", choices=["ok"], help="run only these benchmarks")
     args = parser.parse_args()
+    if args.only == "ok":
+        bench_ok(args.topics, args.comments)
+        with tempfile.TemporaryDirectory() as tmp:
+            setup_django(tmp)
+            bench_ok_rows(args.topics, args.comments)
+        return
     bench_vk(args.posts, args.comments)
     bench_vk_calls(200)
+    bench_ok(args.topics, args.comments)
     bench_csv(args.rows)
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(tmp)
         bench_vk_rows(args.posts, args.comments)
+        bench_ok_rows(args.topics, args.comments)
         bench_import(args.rows)
 
 

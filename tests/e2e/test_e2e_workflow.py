@@ -67,7 +67,7 @@ def test_message_to_publication_with_one_rework(people: Any, shot: Any) -> None:
     roads = people.page("gz-roads")
     expect(roads).to_have_url(f"{people.base_url}/my/")
     roads.get_by_role("link", name=f"№ {case.number}").first.click()
-    roads.locator("textarea[name=text]").fill("Дорогу на ул. Ленина отсыплем до пятницы.")
+    roads.get_by_role("textbox", name="Информация").fill("Дорогу на ул. Ленина отсыплем до пятницы.")
     roads.get_by_role("button", name="Направить информацию").click()
     expect(roads.locator(".flash")).to_contain_text("Информация для общего ответа направлена")
 
@@ -91,7 +91,7 @@ def test_message_to_publication_with_one_rework(people: Any, shot: Any) -> None:
     curator.get_by_role("link", name="На согласовании").click()
     review = curator.get_by_test_id("review-item")
     expect(review).to_contain_text("Аварийная бригада")
-    review.locator("input[name=comment]").fill("Укажите, когда дадут воду, и про дорогу.")
+    review.locator("textarea[name=comment]").fill("Укажите, когда дадут воду, и про дорогу.")
     review.get_by_role("button", name="Вернуть на доработку").click()
     expect(curator.locator(".flash")).to_contain_text("возвращён на доработку")
 

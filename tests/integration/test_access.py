@@ -12,6 +12,7 @@ from django.test import Client
 from otklik.organization.models import ApiToken
 from tests.conftest import chita
 from tests.integration.flow import Flow
+from tests.integration.test_downloads import ROLES, files  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.urls("tests.integration.api_urls")
 
@@ -183,3 +184,38 @@ def test_case_list_filters(org, cases):
     # All cases by deadline: the closed case (no deadline) comes last on every database.
     page = f.get("curator", "/cases/", at=t(10))
     assert [x["id"] for x in page["items"]] == [c["triage"], c["roads"], c["zhkh"]]
+
+
+@pytest.mark.urls("config.urls")
+def test_an_api_token_opens_no_file_and_no_media(org, other_org, files):  # noqa: F811
+    """Media and downloads in the role × endpoint table, through the API's credentials: a token
+    of any role is no session, so every file endpoint answers as to a stranger (the sign-in
+    page), and /media/ has no route at all. (With a session, the same table is in
+    test_downloads.py.) The API itself names no file path."""
+    from django.urls import reverse
+
+    from otklik.organization.tokens import api_token_create
+
+    case, attachment, dispatch = files["case"], files["attachment"], files["dispatch"]
+    urls = {
+        "attachment": reverse("web:attachment", args=[case.pk, attachment.pk]),
+        "sent_report": reverse("reports:sent_file", args=[dispatch.pk, "pdf"]),
+        "report_download": reverse("reports:download", args=["xlsx"]) + "?month=2026-11",
+        "media_attachment": f"/media/{attachment.file.name}",
+        "media_report": f"/media/{files['report_names'][2]}",
+    }
+    seen, expected = {}, {}
+    for role in ROLES:
+        if role == "anonymous":
+            headers = {"Authorization": "Bearer otk_notatoken"}
+        else:
+            user = (other_org if role == "foreign" else org).users["curator" if role == "foreign" else role]
+            headers = {"Authorization": f"Bearer {api_token_create(user=user, name='files')}"}
+        for endpoint, url in urls.items():
+            seen[(endpoint, role)] = Client().get(url, headers=headers).status_code
+            expected[(endpoint, role)] = 404 if endpoint.startswith("media") else 302
+    assert seen == expected
+    # What the API returns about the case carries no path to the stored file.
+    api_token = api_token_create(user=org.users["curator"], name="read")
+    body = Client().get(f"/api/cases/{case.pk}", headers={"Authorization": f"Bearer {api_token}"}).content.decode()
+    assert attachment.file.name not in body and "/media/" not in body

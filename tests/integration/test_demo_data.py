@@ -75,7 +75,7 @@ def test_the_demo_is_the_one_it_was_before_the_split() -> None:
         "OfficialAccount": 4,
         "Place": 29,
         "Publication": 5,
-        "Source": 4,
+        "Source": 5,
         "Stage": 110,
         "Topic": 25,
     }

@@ -155,7 +155,7 @@ def test_fake_networks_get_free_ports_and_the_demo_sources_follow_them(tmp_path:
     before = {s.pk: (s.base_url, dict(s.config)) for s in Source.objects.exclude(config__demo_fake_module=None)}
     fakes = _fake_servers(sys.executable)
     ports = [port for _name, _argv, port in fakes]
-    assert len(set(ports)) == len(fakes) == 4
+    assert len(set(ports)) == len(fakes) == 5
     for source in Source.objects.filter(pk__in=before):
         port = source.config["demo_fake_port"]
         assert port in ports

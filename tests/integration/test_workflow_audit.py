@@ -64,7 +64,7 @@ def test_every_action_writes_one_event_with_actor_and_states_and_refusals_write_
     assert by_action["return"]["reason"] == "Не наша компетенция"
     assert by_action["return_draft"]["comment"] == "Уточните сроки."
     assert by_action["comment"] == {"text": "Выезжаю на место"}
-    assert by_action["triage"] == {"importance": "high"}
+    assert by_action["triage"] == {"importance": "high", "changes": {"importance": {"from": "normal", "to": "high"}}}
 
 
 def test_nothing_is_hard_deleted(org):
@@ -172,8 +172,18 @@ def test_bad_ingest_payload_is_422_and_bad_items_are_reported_not_dropped(org):
     f = Flow(org)
     body = f.post("curator", "/messages/", {"messages": []}, at=t(9), status=422)
     assert body["field"] == "messages"
-    body = f.post("curator", "/messages/", {"messages": [{"external_id": "1"}]}, at=t(9), status=422)
-    assert body["field"] == "messages.0.text"
+    # A message that breaks the schema is refused alone, with its reason (issue 15 §4).
+    body = f.post("curator", "/messages/", {"messages": [{"external_id": "1"}]}, at=t(9), status=201)
+    assert body["items"] == [
+        {
+            "index": 0,
+            "external_id": "1",
+            "status": "refused",
+            "reason": "text: Field required",
+            "message_id": None,
+            "case_id": None,
+        }
+    ]
     body = f.post(
         "curator",
         "/messages/",

@@ -2,6 +2,7 @@
 (which verifies signatures as OK does)."""
 
 import hashlib
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -137,6 +138,142 @@ def test_publish_denied_by_ok_becomes_cannot_publish(ok, sleeps):
 
 
 def test_group_bot_token_is_checked(ok, sleeps):
-    client(ok, sleeps, bot_token="bot-tkn").check()
+    report = client(ok, sleeps, bot_token="bot-tkn").check()
+    assert "токен бота группы «Газимурский Завод — наш район» (id 53000000000001)" in report.found
+    assert not [w for w in report.warnings if "другой группе" in w]
     with pytest.raises(ConfigurationError, match="бота"):
         client(ok, sleeps, bot_token="nope").check()
+
+
+# --- checked against apiok.ru (issue 11 §5a) ---------------------------------------------------
+
+
+def test_topic_statistics_ask_for_the_comment_count_and_the_window(ok, sleeps):
+    """group.getStatTopics returns only the statistics named in ``fields``: without COMMENTS no
+    count comes back and no comment would ever be read."""
+    client(ok, sleeps).fetch({})
+    ((_, params),) = [c for c in ok.calls if c[0] == "group.getStatTopics"]
+    assert "COMMENTS" in params["fields"].split(",")
+    assert int(params["start_time"]) > 0
+
+
+def test_several_new_topics_are_asked_with_a_media_limit(ok, sleeps):
+    ok.add_topic("53000000000001", "Когда откроют ФАП?", author="910000000002")
+    ok.add_topic("53000000000001", "Нет воды на Лесной", author="910000000001")
+    messages, _ = client(ok, sleeps).fetch({})
+    assert {"Когда откроют ФАП?", "Нет воды на Лесной"} <= {m.text for m in messages}
+    (params,) = [p for method, p in ok.calls if method == "mediatopic.getByIds"]
+    assert params["media_limit"] == "3"
+
+
+def test_comments_are_read_from_the_first_with_the_documented_anchor(ok, sleeps):
+    client(ok, sleeps).fetch({})
+    (params,) = [p for method, p in ok.calls if method == "discussions.getComments"]
+    assert params["anchor"] == "FIRST" and params["direction"] == "FORWARD"
+
+
+def test_session_secret_key_signs_instead_of_the_derived_one():
+    params = {"application_key": "ABC", "format": "json", "method": "events.get"}
+    expected = hashlib.md5(b"application_key=ABCformat=jsonmethod=events.getSESSIONSECRET").hexdigest()
+    assert signature(params, access_token="t", application_secret_key="x", session_secret_key="SESSIONSECRET") == (
+        expected
+    )
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def timed(fake, sleeps, clock, **config):
+    connector = client(fake, sleeps, **config)
+    connector.clock = clock
+    return connector
+
+
+def test_an_edited_comment_comes_back_as_an_edit_of_the_same_message(ok, sleeps):
+    clock = Clock()
+    messages, cursor = timed(ok, sleeps, clock).fetch({})
+    tid = next(iter(ok.topics))
+    first = messages[0]
+    ok.edit_comment(tid, first.raw["id"], "На остановке у почты нет освещения уже месяц")
+    assert timed(ok, sleeps, clock).fetch(cursor)[0] == []  # the count did not change: not re-read yet
+    clock.now += 61 * 60
+    (edit,), cursor = timed(ok, sleeps, clock).fetch(cursor)
+    assert (edit.change, edit.external_id, edit.text) == (
+        "edited",
+        first.external_id,
+        "На остановке у почты нет освещения уже месяц",
+    )
+    clock.now += 61 * 60
+    assert timed(ok, sleeps, clock).fetch(cursor)[0] == []  # the same text again is nothing new
+
+
+def test_a_deleted_comment_becomes_a_deletion_and_a_restored_one_a_restoration(ok, sleeps):
+    clock = Clock()
+    messages, cursor = timed(ok, sleeps, clock).fetch({})
+    tid = next(iter(ok.topics))
+    gone = messages[1]
+    ok.delete_comment(tid, gone.raw["id"])
+    (deletion,), cursor = timed(ok, sleeps, clock).fetch(cursor)  # the count changed: read now
+    assert (deletion.change, deletion.external_id) == ("deleted", gone.external_id)
+    ok.restore_comment(tid, gone.raw["id"])
+    (back,), cursor = timed(ok, sleeps, clock).fetch(cursor)
+    assert (back.change, back.external_id, back.text) == ("restored", gone.external_id, gone.text)
+
+
+def test_a_comment_deleted_and_another_added_between_polls(ok, sleeps):
+    """The count stays the same: the periodic re-read still finds both changes."""
+    clock = Clock()
+    messages, cursor = timed(ok, sleeps, clock).fetch({})
+    tid = next(iter(ok.topics))
+    ok.delete_comment(tid, messages[0].raw["id"])
+    ok.add_comment(tid, "Когда заменят доски на мосту?", author="910000000001")
+    clock.now += 61 * 60
+    changes, _ = timed(ok, sleeps, clock).fetch(cursor)
+    assert {(m.change, m.text) for m in changes} == {("deleted", ""), ("", "Когда заменят доски на мосту?")}
+
+
+def test_a_partial_read_of_a_long_discussion_resumes_and_infers_no_deletion(ok, sleeps):
+    clock = Clock()
+    tid = next(iter(ok.topics))
+    for n in range(250):
+        ok.add_comment(tid, f"Комментарий {n}", author="910000000002")
+    connector = timed(ok, sleeps, clock)
+    connector.max_pages = 1
+    first, cursor = connector.fetch({})
+    assert len(first) == 100 and not [m for m in first if m.change]
+    second, cursor = connector.fetch(cursor)  # goes on from where it stopped, nothing deleted
+    third, cursor = connector.fetch(cursor)
+    assert len(first) + len(second) + len(third) == 252
+    assert not [m for m in second + third if m.change]
+    assert "resume" not in cursor["groups"]["53000000000001"]["topics"][tid]
+
+
+def test_a_cursor_from_before_per_comment_state_is_taken_over(ok, sleeps):
+    tid = next(iter(ok.topics))
+    old = {"groups": {"53000000000001": {"topics": {tid: {"anchor": "MTcX", "comments": 2}}}}}
+    messages, cursor = client(ok, sleeps).fetch(old)
+    assert len(messages) == 2 and not [m for m in messages if m.change]  # ingestion drops the repeats
+    assert set(cursor["groups"]["53000000000001"]["topics"][tid]) == {"n", "t", "ids", "gone"}
+
+
+def test_comments_carry_their_topic_as_context(ok, sleeps):
+    messages, _ = client(ok, sleeps).fetch({})
+    parent = messages[0].context["parent"]
+    assert parent["text"] == "Жители, делитесь проблемами посёлка."
+    assert parent["url"].startswith("https://ok.ru/group/53000000000001/topic/")
+    assert parent["external_id"] == messages[0].reply_to
+
+
+def test_a_comment_the_parser_skips_on_a_re_read_is_not_taken_for_a_deletion(ok, sleeps):
+    clock = Clock()
+    _messages, cursor = timed(ok, sleeps, clock).fetch({})
+    tid = next(iter(ok.topics))
+    ok.topics[tid]["comments"][0]["text"] = {"not": "a string"}  # unreadable now, but still there
+    clock.now += 61 * 60
+    changes, _ = timed(ok, sleeps, clock).fetch(cursor)
+    assert not [m for m in changes if m.change == "deleted"]

@@ -14,7 +14,7 @@ Where a point of the regulation is carried out:
 П.8–9, 16             ``routing``: case_route, case_accept, case_return, case_contribute
 П.11–13               ``drafting``: case_submit_draft, case_resubmit, case_approve, case_return_draft
 П.14–15               ``publication``: case_publish, case_publication_failed (the outbox hand-off)
-П.18                  ``attachments``: case_attach_file
+П.18                  ``attachments``: case_attach_file, case_remove_attachment
 П.19                  ``refusal``: case_refuse, message_refuse
 П.20                  ``comments``: case_comment; ``contract``: the event every action writes
 П.7.2, 9, 16          ``assignments``: who works on a case, the lead department, substitutes
@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from otklik.domain.workflow import ACTION_TITLES, ACTION_VERBS
 
-from .attachments import ALLOWED_ATTACHMENT_TYPES, case_attach_file, sniff_content_type
+from .attachments import ALLOWED_ATTACHMENT_TYPES, case_attach_file, case_remove_attachment, sniff_content_type
 from .comments import case_comment
 from .contract import CaseTransition, ContractError, refresh_derived, transition
 from .deadlines import RecomputeResult, administration_deadlines_recompute, case_deadlines_recompute
@@ -65,6 +65,7 @@ __all__ = [
     "case_publication_failed",
     "case_publish",
     "case_refuse",
+    "case_remove_attachment",
     "case_resubmit",
     "case_return",
     "case_return_draft",

@@ -18,6 +18,11 @@ outcome ``cancels`` and ``withdraws``, checks that the action opened only stages
 recomputes the case's derived fields (``refresh_derived``), and leaves the side effects to
 ``transaction.on_commit``. An exception anywhere rolls all of it back.
 
+Whatever the action, a change of the case's audited fields (``AUDITED_FIELDS``: summary, topics,
+place, importance, significance, a shortened deadline) is written into the event's payload as
+``changes`` — each field's value before and after — and such a change always has an event, even
+from an action that said ``no_event()``: no view, task or import can change them unrecorded.
+
 Everything an action may do to the contract is declared in ``otklik.domain.workflow.TRANSITIONS``;
 doing something else (opening an undeclared stage, choosing an undeclared state) is a
 ``ContractError``, a bug, never a user's error.
@@ -103,6 +108,26 @@ def refresh_derived(case: Case, *changed: str) -> None:
     Assignment.objects.filter(case=case).exclude(case_open=case.is_open).update(case_open=case.is_open)
 
 
+#: The case fields whose every change is recorded with the values before and after (П.20).
+AUDITED_FIELDS = ("summary", "topics", "place", "importance", "significant", "shortened_deadline")
+
+
+def audited_values(case: Case) -> dict[str, Any]:
+    """The audited fields of ``case`` as its history shows them (JSON-safe)."""
+    return {
+        "summary": case.summary,
+        "topics": sorted(case.topics.values_list("name", flat=True)) if case.pk else [],
+        "place": str(case.place) if case.place_id else None,
+        "importance": case.importance,
+        "significant": case.significant,
+        "shortened_deadline": case.shortened_deadline.isoformat() if case.shortened_deadline else None,
+    }
+
+
+def audited_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: {"from": before[name], "to": after[name]} for name in AUDITED_FIELDS if before[name] != after[name]}
+
+
 #: Curator decisions that the triage adapter learns from (its labels).
 LABELLED_ACTIONS = frozenset({Action.DETECT, Action.TRIAGE, Action.REFUSE})
 
@@ -157,6 +182,8 @@ class CaseTransition:
         self._withdrawn: list[Assignment] = []
         self._effects: list[Callable[[], None]] = []
         self._record = True
+        # What the audited fields were when the action began ({} for an action creating the case).
+        self._audited: dict[str, Any] = {} if spec.creates else audited_values(case)
 
     @property
     def action(self) -> Action:
@@ -237,7 +264,9 @@ class CaseTransition:
         self._effects.append(effect)
 
     def no_event(self) -> None:
-        """The action turned out to change nothing (e.g. a triage with no new values): no event."""
+        """The action turned out to change nothing (e.g. a triage with no new values): no event.
+
+        A change of an audited field still has its event (``AUDITED_FIELDS``)."""
         self._record = False
 
     # -- the contract ----------------------------------------------------------------------------
@@ -315,6 +344,11 @@ class CaseTransition:
         if outcome.state is not None and outcome.state.value != self.case.state:
             self.case.state = outcome.state.value
             self.save_fields("state")
+        if self._audited:
+            changes = audited_changes(self._audited, audited_values(self.case))
+            if changes:
+                self.payload = {**self.payload, "changes": changes}
+                self._record = True
         if self._record:
             self.event = self._write_event()
         refresh_derived(self.case, *self._fields)

@@ -133,7 +133,7 @@ def _apply_triage(t: CaseTransition, data: TriageData) -> None:
         if len(topics) != len(set(data.topic_ids)):
             raise ValidationFailed("Неизвестная тематика.", field="topic_ids")
         case.topics.set(topics)
-        changes["topics"] = [topic.name for topic in topics]
+        changes["topics"] = sorted(topic.name for topic in topics)
     if data.place_id is not None:
         place = Place.objects.filter(administration_id=adm_id, pk=data.place_id).first()
         if place is None:
@@ -152,16 +152,18 @@ def _apply_triage(t: CaseTransition, data: TriageData) -> None:
         case.significant = data.significant
         t.save_fields("significant")
         changes["significant"] = data.significant
-    if data.summary:
-        case.summary = data.summary[:500]
+    if data.summary and data.summary.strip():
+        case.summary = data.summary.strip()[:500]
         t.save_fields("summary")
+        changes["summary"] = case.summary
     if data.shortened_deadline is not None:
         _set_shortened_deadline(t, data.shortened_deadline)
         t.save_fields("shortened_deadline", "answer_due_at")
         changes["shortened_deadline"] = data.shortened_deadline.isoformat()
+    # The contract adds each field's value before and after (``changes``) and drops the event when
+    # nothing really changed (the same values given again).
     t.payload = changes
-    if not changes:
-        t.no_event()
+    t.no_event()
 
 
 def _set_shortened_deadline(t: CaseTransition, deadline: dt.datetime) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from otklik.core.errors import IllegalTransition, ValidationFailed
+from otklik.core.validators import is_http_link
 from otklik.domain.networks import network as network_info
 from otklik.domain.workflow import Action, DraftKind, StageKey, State, state_after_publication
 from otklik.organization.services import Actor
@@ -61,6 +62,8 @@ def case_publish(
     """
     if not url.strip():
         raise ValidationFailed("Укажите ссылку на размещённый ответ.", field="url")
+    if not is_http_link(url):
+        raise ValidationFailed("Ссылка на ответ должна начинаться с http:// или https://.", field="url")
     with transition(Action.PUBLISH, case=case, actor=actor, now=now) as t:
         draft = t.case.drafts.filter(status=Draft.Status.APPROVED).order_by("-version").first()
         if draft is None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from otklik.cases import actions
 from otklik.cases.actions import RouteTarget, TriageData
+from otklik.cases.models import AnswerTemplate
 from otklik.domain.messages import IncomingMessage
 from otklik.inbox.actions import message_ingest_batch
 from otklik.inbox.models import Message, Source
@@ -40,6 +41,7 @@ from .data import (
     ABSENCE,
     ADMIN_FIRST_NAME,
     ADMINISTRATION,
+    ANSWER_TEMPLATES,
     DEPARTMENTS,
     EMAIL_DOMAIN,
     OFFICIAL_ACCOUNTS,
@@ -118,6 +120,10 @@ def build_organisation() -> Demo:
         note=ABSENCE.note,
     )
     sources = {key: Source.objects.create(administration=adm, **copy.deepcopy(spec)) for key, spec in SOURCES.items()}
+    for dept_key, topic_code, title, text in ANSWER_TEMPLATES:
+        AnswerTemplate.objects.create(
+            administration=adm, department=depts[dept_key], topic=topics.get(topic_code), title=title, text=text
+        )
     actors = {u: actor_for(users[u], adm) for u in users}
     return Demo(adm=adm, depts=depts, topics=topics, places=places, actors=actors, sources=sources)
 

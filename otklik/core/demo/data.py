@@ -100,6 +100,31 @@ PLACE_KINDS = {
     "object": Place.Kind.OBJECT,
 }
 
+# Ready answers the executors start from (issue 13 §6): department key, topic code, title, text.
+ANSWER_TEMPLATES = [
+    (
+        "zhkh",
+        "heating",
+        "Отопление: бригада направлена",
+        "Здравствуйте, {автор}! По обращению № {номер} ({место}) специалисты теплоснабжающей организации "
+        "выехали на место {дата}. Температуру теплоносителя проверят и доведут до нормы. Отдел ЖКХ.",
+    ),
+    (
+        "zhkh",
+        "water",
+        "Водоснабжение: сроки восстановления",
+        "Здравствуйте! По обращению № {номер}: подача воды в {место} будет восстановлена после ремонта "
+        "сети. Ход работ держим на контроле до {срок}.",
+    ),
+    (
+        "roads",
+        "roads",
+        "Дороги: работы включены в план",
+        "Здравствуйте! Участок дороги ({место}) осмотрен по обращению № {номер}. Ямочный ремонт включён в "
+        "план работ дорожного отдела; о сроках сообщим дополнительно.",
+    ),
+]
+
 # The sources, each pointing at its fake network on 127.0.0.1 (``make run`` starts the fakes).
 SOURCES: dict[str, dict[str, Any]] = {
     "vk": {
@@ -138,6 +163,22 @@ SOURCES: dict[str, dict[str, Any]] = {
             "group_ids": ["5500000001"],
             "demo_fake_port": 8083,
             "demo_fake_module": "otklik.sources.ok.fake",
+        },
+    },
+    "max": {
+        # The MAX fake's demo data (otklik.sources.max.fake.seed_demo): a residents' chat and the
+        # administration's channel, whose post residents comment on.
+        "name": "MAX: чат жителей и канал администрации",
+        "kind": Source.Kind.MAX,
+        "network": "max",
+        "token": "demo-max",
+        "base_url": "http://127.0.0.1:8085",
+        "poll_interval": 60,
+        "config": {
+            "chat_ids": [-70000000001],
+            "channel_ids": [-70000000002],
+            "demo_fake_port": 8085,
+            "demo_fake_module": "otklik.sources.max.fake",
         },
     },
     "feed": {

@@ -1,10 +1,14 @@
 """A fake OK REST API (``/fb.do``, JSON) over real HTTP on 127.0.0.1, for tests and the demo.
 
 It checks the request signature the way OK does (error 104 PARAM_SIGNATURE on a mismatch), so
-the client's signing is tested for real. Implements group.getInfo, group.getStatTopics,
-mediatopic.getByIds, discussions.getComments (anchor paging), discussions.addDiscussionComment
-(only when ``allow_admin_comments``; otherwise 10 PERMISSION_DENIED, as for a regular
-application), and ``/graph/me/info`` for a group bot token.
+the client's signing is tested for real. Implements group.getInfo, group.getStatTopics (only the
+statistics asked for in ``fields``, topics since ``start_time``), mediatopic.getByIds
+(``media_limit`` required for several topics, 1..3, as apiok.ru says), discussions.getComments
+(``anchor`` paging, the FIRST and LAST constants; a comment a citizen edited shows its new text, a
+deleted one is gone), discussions.addDiscussionComment (only when ``allow_admin_comments``;
+otherwise 10 PERMISSION_DENIED, as for a regular application), and ``/graph/me/info`` for a group
+bot token. ``edit_comment``, ``delete_comment`` and ``restore_comment`` do what a citizen or a
+moderator does on ok.ru.
 
 Run standalone: ``python -m otklik.sources.ok.fake --port 8083 --seed demo``.
 """
@@ -77,6 +81,25 @@ class FakeOk(FakeServer):
             self.topics[tid]["comments"].append(comment)
             return cid
 
+    def _find(self, tid: str, cid: str) -> dict:
+        return next(c for c in self.topics[tid]["comments"] if c["id"] == cid)
+
+    def edit_comment(self, tid: str, cid: str, text: str) -> None:
+        with self.lock:
+            self._find(tid, cid)["text"] = text
+
+    def delete_comment(self, tid: str, cid: str) -> None:
+        """Gone from the discussion (and from its count); kept aside to be restored."""
+        with self.lock:
+            comments = self.topics[tid]["comments"]
+            n = next(n for n, c in enumerate(comments) if c["id"] == cid)
+            self.topics[tid].setdefault("removed", {})[cid] = (n, comments.pop(n))
+
+    def restore_comment(self, tid: str, cid: str) -> None:
+        with self.lock:
+            n, comment = self.topics[tid]["removed"].pop(cid)
+            self.topics[tid]["comments"].insert(n, comment)
+
     # --- wire -----------------------------------------------------------------------------------
 
     def _error(self, code: int, msg: str) -> Reply:
@@ -87,7 +110,8 @@ class FakeOk(FakeServer):
         if request.path == "/graph/me/info":
             if params.get("access_token") != self.bot_token:
                 return Reply.json({"error_code": 102, "error_msg": "PARAM_SESSION_EXPIRED"})
-            return Reply.json({"user_id": "bot:1", "name": "Бот группы"})
+            gid = next(iter(self.groups), "0")
+            return Reply.json({"name": self.groups.get(gid, {}).get("name", ""), "group_id": f"group:{gid}"})
         if request.path not in ("/fb.do", "/api/fb.do"):
             return Reply.text("not found", 404)
         method = params.get("method", "")
@@ -121,27 +145,31 @@ class FakeOk(FakeServer):
             return handler(params)
 
     def m_group_getInfo(self, p: dict) -> Reply:
-        return Reply.json([self.groups[g] for g in p.get("uids", "").split(",") if g in self.groups])
+        if not p.get("fields"):
+            return self._error(100, "PARAM : fields is required")
+        return Reply.json({"groups": [self.groups[g] for g in p.get("uids", "").split(",") if g in self.groups]})
 
     def m_group_getStatTopics(self, p: dict) -> Reply:
         gid = p.get("gid", "")
         if gid not in self.groups:
             return self._error(100, "PARAM : Invalid gid")
-        topics = [(tid, t) for tid, t in self.topics.items() if t["group"] == gid]
+        since = int(p.get("start_time") or 0)
+        topics = [(tid, t) for tid, t in self.topics.items() if t["group"] == gid and t["created_ms"] >= since]
         topics.sort(key=lambda x: x[1]["created_ms"], reverse=True)
         count = int(p.get("count", 20))
+        # Only the statistics asked for (StatTopicBeanFields, upper case), as the real API does.
+        fields = {f.strip().upper() for f in p.get("fields", "").split(",") if f.strip()}
+        stats = {
+            "ID": lambda tid, t: tid,
+            "CREATED_MS": lambda tid, t: t["created_ms"],
+            "COMMENTS": lambda tid, t: len(t["comments"]),
+            "LIKES": lambda tid, t: 0,
+            "RESHARES": lambda tid, t: 0,
+        }
         return Reply.json(
             {
                 "topics": [
-                    {
-                        "id": tid,
-                        "created_ms": t["created_ms"],
-                        "comments": len(t["comments"]),
-                        "likes": 0,
-                        "reshares": 0,
-                        "engagement": 0,
-                        "reach": 0,
-                    }
+                    {name.lower(): value(tid, t) for name, value in stats.items() if name in fields or name == "ID"}
                     for tid, t in topics[:count]
                 ],
                 "has_more": len(topics) > count,
@@ -149,7 +177,13 @@ class FakeOk(FakeServer):
         )
 
     def m_mediatopic_getByIds(self, p: dict) -> Reply:
-        ids = [i for i in p.get("topic_ids", "").split(",") if i in self.topics]
+        asked = [i for i in p.get("topic_ids", "").split(",") if i]
+        limit = p.get("media_limit")
+        if len(asked) > 1 and not limit:
+            return self._error(100, "PARAM : media_limit is required for several topics")
+        if limit and not (limit.isdigit() and 1 <= int(limit) <= 3):
+            return self._error(100, "PARAM : media_limit must be 1..3")
+        ids = [i for i in asked if i in self.topics]
         users = {self.topics[i]["author_ref"] for i in ids}
         return Reply.json(
             {
@@ -179,8 +213,11 @@ class FakeOk(FakeServer):
             return self._error(300, "NOT_FOUND : Discussion not found")
         comments = self.topics[tid]["comments"]
         start = 0
-        if p.get("anchor"):
-            start = next((n + 1 for n, c in enumerate(comments) if c["id"] == p["anchor"]), 0)
+        anchor = p.get("anchor") or "FIRST"
+        if anchor == "LAST":
+            start = max(0, len(comments) - int(p.get("count", 20)))
+        elif anchor != "FIRST":
+            start = next((n + 1 for n, c in enumerate(comments) if c["id"] == anchor), 0)
         count = min(100, int(p.get("count", 20)))
         page = comments[start : start + count]
         anchor = page[-1]["id"] if page else p.get("anchor")

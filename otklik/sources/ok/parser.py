@@ -1,9 +1,11 @@
 """Pure parsers of OK REST API payloads: group topics (``mediatopic.getByIds``) and their
 comments (``discussions.getComments``).
 
-Comment fields per apiok.ru: ``id``, ``author_id``, ``author_name``, ``text``, ``date``
-("yyyy-MM-dd HH:mm:ss", Moscow time) or ``created_ms``, ``reply_to_comment_id``, ``type``.
-Response: ``{"comments": [...], "anchor": "...", "has_more": bool}``.
+Comment fields (``id``, ``author_id``, ``author_name``, ``text``, ``date`` "yyyy-MM-dd HH:mm:ss"
+Moscow time or ``created_ms``, ``reply_to_comment_id``, ``type``) and the response shape
+``{"comments": [...], "anchor": "...", "has_more": bool}`` are not on the method's apiok.ru page;
+they are what third-party OK clients read (see docs/sources.md). A comment flagged ``deleted`` is a
+deletion.
 
 External ids: a topic is ``topic:{topic_id}``, a comment ``topic:{topic_id}:c{comment_id}``.
 """
@@ -16,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from otklik.domain.messages import IncomingMessage
+from otklik.domain.messages import IncomingMessage, parent_context
 from otklik.sources.errors import MalformedPayload
 from otklik.sources.payload import as_mapping
 
@@ -67,7 +69,8 @@ def _when(item: Mapping[str, Any], what: str) -> datetime | None:
     return None
 
 
-def parse_comment(item: Mapping[str, Any], *, topic_id: str, group_id: str) -> IncomingMessage:
+def parse_comment(item: Mapping[str, Any], *, topic_id: str, group_id: str, topic_text: str = "") -> IncomingMessage:
+    """One comment of a topic; its context is the topic (text as far as the cursor keeps it, link)."""
     if not isinstance(item, Mapping) or not item.get("id"):
         raise MalformedPayload("комментарий: нет поля 'id'", source=NETWORK)
     comment_id = str(item["id"])
@@ -89,18 +92,32 @@ def parse_comment(item: Mapping[str, Any], *, topic_id: str, group_id: str) -> I
             comment_external_id(topic_id, str(reply_to_comment)) if reply_to_comment else topic_external_id(topic_id)
         ),
         raw={**item, "topic_id": topic_id, "group_id": group_id},
+        context=parent_context("post", topic_external_id(topic_id), topic_text, topic_url(group_id, topic_id)),
     )
 
 
-def parse_comments(response: Mapping[str, Any], *, topic_id: str, group_id: str) -> Parsed:
+def removed_comment(topic_id: str, comment_id: str, *, group_id: str) -> IncomingMessage:
+    """A comment gone from the discussion (missing from a complete re-read, or shown as deleted):
+    a deletion of that comment."""
+    return IncomingMessage(
+        network=NETWORK,
+        external_id=comment_external_id(topic_id, comment_id),
+        text="",
+        change="deleted",
+        raw={"id": comment_id, "deleted": True, "topic_id": topic_id, "group_id": group_id},
+    )
+
+
+def parse_comments(response: Mapping[str, Any], *, topic_id: str, group_id: str, topic_text: str = "") -> Parsed:
     if not isinstance(response, Mapping) or not isinstance(response.get("comments", []), list):
         raise MalformedPayload("discussions.getComments: нет списка 'comments'", source=NETWORK)
     out = Parsed()
     for item in response.get("comments", []):
         try:
-            if isinstance(item, Mapping) and item.get("deleted"):
+            if isinstance(item, Mapping) and item.get("deleted") and item.get("id"):
+                out.messages.append(removed_comment(topic_id, str(item["id"]), group_id=group_id))
                 continue
-            out.messages.append(parse_comment(item, topic_id=topic_id, group_id=group_id))
+            out.messages.append(parse_comment(item, topic_id=topic_id, group_id=group_id, topic_text=topic_text))
         except MalformedPayload as exc:
             out.skipped.append(str(exc))
     return out

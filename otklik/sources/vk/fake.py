@@ -1,6 +1,6 @@
 """A fake VK API (v5.199 wire format) over real HTTP on 127.0.0.1, for tests and the demo.
 
-Implements: groups.getById (ids and short names), wall.get (offset pages of up to 100, a pinned
+Implements: groups.getById (ids and short names), users.get, wall.get (offset pages of up to 100, a pinned
 post first), wall.getComments (threads, extended, offset pages; a deleted comment that has replies
 stays as ``{"id", "deleted": true, "thread"}`` and one without replies disappears, as VK does, and
 the post's comment count drops), newsfeed.search,
@@ -291,6 +291,10 @@ class FakeVk(FakeServer):
         return data
 
     # --- methods --------------------------------------------------------------------------------
+
+    def m_users_get(self, p: dict) -> Reply:
+        ids = [int(x) for x in p.get("user_ids", "").split(",") if x.strip().lstrip("-").isdigit()]
+        return Reply.json({"response": [self.users[i] for i in ids if i in self.users]})
 
     def m_groups_getById(self, p: dict) -> Reply:
         refs = [x.strip() for x in p.get("group_ids", p.get("group_id", "")).split(",") if x.strip()]

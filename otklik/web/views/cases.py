@@ -9,18 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from otklik.cases import actions, selectors
-from otklik.cases.models import Assignment, Attachment, Case, Draft, Publication
+from otklik.cases import actions, answers, selectors
+from otklik.cases.models import Assignment, Attachment, Case, Draft, DraftAutosave, Publication
 from otklik.cases.tasks import publish_answer
-from otklik.core.errors import NotFound, PermissionDenied
+from otklik.core.errors import ApplicationError, NotFound, PermissionDenied
+from otklik.domain.networks import media_kind, media_published_by_hand
 from otklik.domain.networks import network as network_info
+from otklik.domain.publishing import LinkError, explain_error, external_id_from_url
+from otklik.domain.textdiff import changed, word_diff
 from otklik.domain.workflow import State
 from otklik.organization.models import Department
 from otklik.organization.services import Actor
@@ -28,7 +32,7 @@ from otklik.sla import clock
 
 from .. import forms
 from .. import selectors as web_selectors
-from .base import actor_view, form_errors, is_curator
+from .base import actor_view, back, form_errors, is_curator
 from .curator import _triage_data
 
 NETWORK_STYLES = {"vk": "vk", "ok": "ok", "telegram": "telegram"}
@@ -38,14 +42,82 @@ def _mine(assignment: Assignment, actor: Actor) -> bool:
     return assignment.department_id in actor.department_ids or assignment.assignee_id == actor.user_id
 
 
-def case_context(actor: Actor, case: Case) -> dict[str, Any]:
+def _autosave(case: Case, actor: Actor) -> DraftAutosave | None:
+    return DraftAutosave.objects.filter(case=case, user_id=actor.user_id).first()
+
+
+def _parts(assignments: list[Assignment], stages: list[Any], drafts: list[Draft], actor: Actor) -> list[dict[str, Any]]:
+    """П.16 for a multi-department case: each department's part, its order, who writes the joint
+    answer, and what each one (the lead above all) is still waiting for."""
+    active = [a for a in assignments if a.is_active]
+    if len(active) < 2:
+        return []
+    lead = next((a for a in active if a.is_lead), active[-1])
+    open_contrib = {s.department_id: s for s in stages if s.key == "contribution" and s.status == "open"}
+    rows = []
+    for a in active:
+        if a.is_lead:
+            waiting = [b.department for b in active if not b.is_lead and not b.contribution and b.status != "returned"]
+            if any(d.department_id == a.department_id for d in drafts):
+                part = _("готовит общий ответ: проект направлен куратору")
+            else:
+                part = _("готовит общий ответ с учётом информации других подразделений")
+        else:
+            waiting = []
+            part = _("информация направлена") if a.contribution else _("направляет информацию для общего ответа")
+        rows.append(
+            {
+                "assignment": a,
+                "lead": a.is_lead,
+                "part": part,
+                "waiting_for": waiting,
+                "due": open_contrib.get(a.department_id),
+                "mine": _mine(a, actor),
+                "lead_department": lead.department,
+            }
+        )
+    return rows
+
+
+def _diffs(drafts: list[Draft]) -> dict[int, Any]:
+    """For each version: the word diff from the version it was made from (the curator's edit) or
+    from the one before it (a rework), to show what changed."""
+    out: dict[int, Any] = {}
+    by_pk = {d.pk: d for d in drafts}
+    for i, d in enumerate(drafts):
+        base = by_pk.get(d.based_on_id) if d.based_on_id else (drafts[i - 1] if i else None)
+        if base is None:
+            continue
+        pieces = word_diff(base.text, d.text)
+        if changed(pieces):
+            out[d.pk] = {"base": base, "pieces": pieces, "by_curator": d.based_on_id is not None}
+    return out
+
+
+def _events(case: Case) -> list[Any]:
+    """The timeline; a connector's error is shown in words, never as «[Errno 111] …»."""
+    events = list(case.events.all())
+    for e in events:
+        if isinstance(e.payload, dict) and e.payload.get("error"):
+            e.error_words = explain_error(str(e.payload["error"]))  # type: ignore[attr-defined]
+    return events
+
+
+def _live(attachments: Any) -> list[Attachment]:
+    return [a for a in attachments if a.removed_at is None]
+
+
+def case_context(actor: Actor, case: Case, *, compare: tuple[int, int] | None = None) -> dict[str, Any]:
     """Everything the case page shows, and which forms the actor gets in the current state."""
     now = timezone.now()
     adm = actor.administration
     assignments = list(case.assignments.all())
     active = [a for a in assignments if a.is_active]
-    lead = active[-1] if active else None
+    lead = next((a for a in active if a.is_lead), active[-1] if active else None)
     drafts = list(case.drafts.all())
+    for d in drafts:
+        d.live_attachments = _live(d.attachments.all())  # type: ignore[attr-defined]
+        d.removed_attachments = [a for a in d.attachments.all() if a.removed_at]  # type: ignore[attr-defined]
     latest = drafts[-1] if drafts else None
     returned = next((d for d in reversed(drafts) if d.status == Draft.Status.RETURNED), None)
     approved = next((d for d in reversed(drafts) if d.status == Draft.Status.APPROVED), None)
@@ -67,10 +139,9 @@ def case_context(actor: Actor, case: Case) -> dict[str, Any]:
     next_countdown = clock.stage_countdown(open_stages[0], calendar=cal, now=now) if open_stages else None
     next_level = next_countdown.level if next_countdown else web_selectors.NONE
     net = network_info(case.network)
-    draft_initial: dict[str, Any] = {}
-    if returned is not None:
-        draft_initial = {"text": returned.text, "measures_taken": returned.measures_taken}
-    loose_attachments = [a for a in Attachment.objects.filter(case=case, draft__isnull=True).order_by("uploaded_at")]
+    loose_attachments = list(
+        Attachment.objects.filter(case=case, draft__isnull=True, removed_at__isnull=True).order_by("uploaded_at")
+    )
     ctx: dict[str, Any] = {
         "case": case,
         "now": now,
@@ -79,12 +150,13 @@ def case_context(actor: Actor, case: Case) -> dict[str, Any]:
         "lead": lead,
         "contributions": [a for a in assignments if a.contribution],
         "drafts": drafts,
+        "diffs": _diffs(drafts),
         "returned_draft": returned,
         "approved_draft": approved,
         "draft_under_review": under_review,
         "publication": publication,
         "stages": stages,
-        "events": list(case.events.all()),
+        "events": _events(case),
         "case_messages": list(case.messages.all()),
         "next_level": next_level,
         "next_countdown": next_countdown,
@@ -94,10 +166,17 @@ def case_context(actor: Actor, case: Case) -> dict[str, Any]:
         "my_assignments": my_assignments,
         "i_lead": i_lead,
         "is_curator": actor.is_curator,
+        "parts": _parts(assignments, stages, drafts, actor),
         "comment_form": forms.CommentForm(),
         "upload_form": forms.UploadForm(),
+        "accept_types": ",".join(sorted(actions.ALLOWED_ATTACHMENT_TYPES)),
         "nav": "case",
     }
+    if compare is not None:
+        by_pk = {d.pk: d for d in drafts}
+        left, right = by_pk.get(compare[0]), by_pk.get(compare[1])
+        if left is not None and right is not None:
+            ctx["compare"] = {"left": left, "right": right, "pieces": word_diff(left.text, right.text)}
     # Curator: triage (П.8) in any working state; routing and П.19 while in triage; review (П.12).
     if actor.is_curator and case.is_open:
         ctx["triage_form"] = forms.TriageFieldsForm(
@@ -131,12 +210,46 @@ def case_context(actor: Actor, case: Case) -> dict[str, Any]:
         and a.status in (Assignment.Status.RECEIVED, Assignment.Status.ACCEPTED)
         and state in (State.ROUTED, State.IN_WORK, State.REVIEW, State.REWORK)
     ]
+    editing = False
     if i_lead and state in (State.ROUTED, State.IN_WORK, State.INTERIM):
         ctx["draft_form"] = forms.DraftForm(initial={"kind": "answer"})
+        editing = True
     if i_lead and state is State.REWORK and returned is not None:
-        ctx["resubmit_form"] = forms.ResubmitForm(initial=draft_initial)
+        ctx["resubmit_form"] = forms.ResubmitForm()
+        ctx["carried_attachments"] = returned.live_attachments  # type: ignore[attr-defined]
+        editing = True
+    if editing:
+        saved = _autosave(case, actor)
+        # What was typed before the last version was sent or reviewed (by a colleague, say) is
+        # older than what is on the page: the editor starts from the newer text.
+        moments = [m for d in drafts for m in (d.submitted_at, d.reviewed_at) if m is not None]
+        if saved is not None and moments and saved.saved_at < max(moments):
+            saved = None
+        if saved is not None:
+            ctx["editor_text"], ctx["editor_measures"] = saved.text, saved.measures_taken
+            ctx["autosaved_at"] = saved.saved_at
+        elif returned is not None and state is State.REWORK:
+            ctx["editor_text"], ctx["editor_measures"] = returned.text, returned.measures_taken
+        else:
+            ctx["editor_text"], ctx["editor_measures"] = "", ""
+        my_departments = [a.department for a in my_assignments]
+        ctx["answer_templates"] = answers.templates_for(case, my_departments)
+        ctx["suggestions"] = answers.similar_answers(case)
     if (i_lead or actor.is_curator) and state is State.APPROVED:
         ctx["publish_form"] = forms.PublishForm()
+    if publication is not None and publication.last_error:
+        ctx["publication_error"] = explain_error(publication.last_error)
+    shown = approved or (latest if latest is not None and latest.status == Draft.Status.PUBLISHED else None)
+    if shown is not None:
+        kinds = [media_kind(a.original_name, a.content_type) for a in shown.live_attachments]  # type: ignore[attr-defined]
+        by_hand = set(media_published_by_hand(case.network, kinds))
+        if publication is None or publication.status == Publication.Status.MANUAL:
+            by_hand = set(kinds)  # nothing goes out automatically: every file is attached by hand
+        ctx["attach_by_hand"] = [
+            a
+            for a in shown.live_attachments  # type: ignore[attr-defined]
+            if media_kind(a.original_name, a.content_type) in by_hand
+        ]
     ctx["can_upload"] = case.is_open and (actor.is_curator or bool(my_assignments))
     ctx["can_comment"] = actor.sees_everything or bool(my_assignments)
     return ctx
@@ -145,7 +258,12 @@ def case_context(actor: Actor, case: Case) -> dict[str, Any]:
 @actor_view()
 def case_detail(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
     case = selectors.case_detail(actor, case_id)
-    return render(request, "web/case.html", case_context(actor, case))
+    compare = None
+    try:
+        compare = (int(request.GET["a"]), int(request.GET["b"])) if "a" in request.GET and "b" in request.GET else None
+    except ValueError:
+        compare = None
+    return render(request, "web/case.html", case_context(actor, case, compare=compare))
 
 
 def _case(actor: Actor, case_id: int) -> Case:
@@ -179,11 +297,46 @@ def case_triage(request: HttpRequest, actor: Actor, case_id: int) -> HttpRespons
     return _done(request, case, _("Тематика, место и важность сохранены."))
 
 
+def _triage_with(request: HttpRequest, actor: Actor, case: Case) -> bool | None:
+    """Save the triage fields posted with another decision (routing, approval) when they differ
+    from the case's; ``None`` when they are invalid (the errors are shown), else whether they
+    changed. Nothing is written (no event) when nothing changed."""
+    if "importance" not in request.POST:
+        return False
+    form = forms.TriageFieldsForm(request.POST, administration=actor.administration)
+    if not form.is_valid():
+        form_errors(request, form)
+        return None
+    data = form.cleaned_data
+    deadline = data.get("shortened_deadline")
+    current = case.shortened_deadline
+    same = (
+        {t.pk for t in data.get("topics") or []} == {t.pk for t in case.topics.all()}
+        and (data["place"].pk if data.get("place") else None) == case.place_id
+        and data.get("importance") == case.importance
+        and bool(data.get("significant")) == case.significant
+        and (deadline is None) == (current is None)
+        and (deadline is None or current is None or abs((deadline - current).total_seconds()) < 60)
+    )
+    if same:
+        return False
+    actions.case_triage(case=case, actor=actor, data=_triage_data(form))
+    return True
+
+
 @require_POST
 @actor_view(is_curator)
 def case_route(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
     case = _case(actor, case_id)
     department_ids = forms.parse_route(request.POST, actor.administration)
+    if not department_ids:
+        messages.error(request, _("Отметьте хотя бы одно подразделение, в которое направить обращение."))
+        return redirect("web:case", case_id=case.pk)
+    # One form on the page: the topic, place and importance set above the departments are saved
+    # with the routing, never silently dropped.
+    if _triage_with(request, actor, case) is None:
+        return redirect("web:case", case_id=case.pk)
+    case = _case(actor, case_id)
     actions.case_route(
         case=case,
         actor=actor,
@@ -212,8 +365,25 @@ def _draft_id(request: HttpRequest) -> int | None:
 @actor_view(is_curator)
 def case_approve(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
     case = _case(actor, case_id)
-    actions.case_approve(case=case, actor=actor, draft_id=_draft_id(request))
-    messages.success(request, _("Проект по обращению № %(n)s согласован.") % {"n": case.number})
+    if _triage_with(request, actor, case) is None:
+        return redirect("web:case", case_id=case.pk)
+    case = _case(actor, case_id)
+    draft = actions.case_approve(
+        case=case,
+        actor=actor,
+        draft_id=_draft_id(request),
+        text=request.POST.get("text"),
+        measures_taken=request.POST.get("measures_taken"),
+        remove_attachment_ids=_ids(request, "remove_attachment_ids"),
+    )
+    if draft.based_on_id:
+        messages.success(
+            request,
+            _("Проект по обращению № %(n)s согласован с вашей правкой (ред. %(v)s); исполнитель увидит изменения.")
+            % {"n": case.number, "v": draft.version},
+        )
+    else:
+        messages.success(request, _("Проект по обращению № %(n)s согласован.") % {"n": case.number})
     if request.POST.get("next") == "review":
         return redirect("web:review")
     return redirect("web:case", case_id=case.pk)
@@ -223,8 +393,18 @@ def case_approve(request: HttpRequest, actor: Actor, case_id: int) -> HttpRespon
 @actor_view(is_curator)
 def case_return_draft(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
     case = _case(actor, case_id)
+    if not request.POST.get("comment", "").strip():
+        messages.error(request, _("Укажите замечания к проекту: что исправить."))
+        return back(request)
+    if _triage_with(request, actor, case) is None:
+        return redirect("web:case", case_id=case.pk)
+    case = _case(actor, case_id)
     actions.case_return_draft(
-        case=case, actor=actor, comment=request.POST.get("comment", ""), draft_id=_draft_id(request)
+        case=case,
+        actor=actor,
+        comment=request.POST.get("comment", ""),
+        draft_id=_draft_id(request),
+        remove_attachment_ids=_ids(request, "remove_attachment_ids"),
     )
     messages.success(request, _("Проект по обращению № %(n)s возвращён на доработку.") % {"n": case.number})
     if request.POST.get("next") == "review":
@@ -260,9 +440,9 @@ def case_contribute(request: HttpRequest, actor: Actor, case_id: int) -> HttpRes
     return _done(request, case, _("Информация для общего ответа направлена."))
 
 
-def _attachment_ids(request: HttpRequest) -> list[int]:
+def _ids(request: HttpRequest, name: str) -> list[int]:
     ids = []
-    for raw in request.POST.getlist("attachment_ids"):
+    for raw in request.POST.getlist(name):
         try:
             ids.append(int(raw))
         except ValueError:
@@ -270,33 +450,138 @@ def _attachment_ids(request: HttpRequest) -> list[int]:
     return ids
 
 
+def _attachment_ids(request: HttpRequest) -> list[int]:
+    return _ids(request, "attachment_ids")
+
+
+def _keep_typed(request: HttpRequest, actor: Actor, case: Case) -> DraftAutosave | None:
+    """Store what the editor holds (``text``, ``measures_taken`` in the POST) as the person's
+    unsent draft of the case, so that an upload, an error or a reload never loses it."""
+    if "text" not in request.POST and "measures_taken" not in request.POST:
+        return None
+    saved, _created = DraftAutosave.objects.update_or_create(
+        case=case,
+        user_id=actor.user_id,
+        defaults={
+            "text": request.POST.get("text", ""),
+            "measures_taken": request.POST.get("measures_taken", ""),
+            "saved_at": timezone.now(),
+        },
+    )
+    return saved
+
+
+def _forget_typed(actor: Actor, case: Case) -> None:
+    DraftAutosave.objects.filter(case=case, user_id=actor.user_id).delete()
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _send_draft(request: HttpRequest, actor: Actor, case: Case, send: Any, done: str) -> HttpResponse:
+    """Send the editor's draft; if it is refused (too long, no measures...), the typed text is kept
+    in the editor — never the previous version — and the reason is shown."""
+    try:
+        send()
+    except (NotFound, PermissionDenied):
+        raise
+    except ApplicationError as exc:  # refused (too long, no measures, the state moved on): keep it
+        _keep_typed(request, actor, case)
+        messages.error(request, exc.message)
+        return redirect("web:case", case_id=case.pk)
+    _forget_typed(actor, case)
+    return _done(request, case, done)
+
+
 @require_POST
 @actor_view()
 def case_submit_draft(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
     case = _case(actor, case_id)
-    actions.case_submit_draft(
-        case=case,
-        actor=actor,
-        kind=request.POST.get("kind", "answer"),
-        text=request.POST.get("text", ""),
-        measures_taken=request.POST.get("measures_taken", ""),
-        attachment_ids=_attachment_ids(request),
+    return _send_draft(
+        request,
+        actor,
+        case,
+        lambda: actions.case_submit_draft(
+            case=case,
+            actor=actor,
+            kind=request.POST.get("kind", "answer"),
+            text=request.POST.get("text", ""),
+            measures_taken=request.POST.get("measures_taken", ""),
+            attachment_ids=_attachment_ids(request),
+        ),
+        _("Проект направлен куратору на согласование."),
     )
-    return _done(request, case, _("Проект направлен куратору на согласование."))
 
 
 @require_POST
 @actor_view()
 def case_resubmit(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
     case = _case(actor, case_id)
-    actions.case_resubmit(
-        case=case,
-        actor=actor,
-        text=request.POST.get("text", ""),
-        measures_taken=request.POST.get("measures_taken", ""),
-        attachment_ids=_attachment_ids(request),
+    return _send_draft(
+        request,
+        actor,
+        case,
+        lambda: actions.case_resubmit(
+            case=case,
+            actor=actor,
+            text=request.POST.get("text", ""),
+            measures_taken=request.POST.get("measures_taken", ""),
+            attachment_ids=_attachment_ids(request),
+        ),
+        _("Доработанный проект направлен куратору."),
     )
-    return _done(request, case, _("Доработанный проект направлен куратору."))
+
+
+def _may_edit(actor: Actor, case: Case) -> None:
+    if not actor.is_curator and not any(_mine(a, actor) for a in case.assignments.all() if a.is_active):
+        raise NotFound(_("Обращение не найдено."))
+
+
+@require_POST
+@actor_view()
+def case_autosave(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
+    """Keep the editor's unsent text (the page's script calls this as the person types; without
+    the script the «Сохранить черновик» button does)."""
+    case = _case(actor, case_id)
+    _may_edit(actor, case)
+    saved = _keep_typed(request, actor, case)
+    if _wants_json(request):
+        at = timezone.localtime(saved.saved_at).strftime("%H:%M") if saved else ""
+        return JsonResponse({"saved_at": at, "message": _("Черновик сохранён в %(t)s") % {"t": at} if at else ""})
+    return _done(request, case, _("Черновик сохранён: он будет в редакторе, когда вы вернётесь."))
+
+
+@require_POST
+@actor_view()
+def case_use_template(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
+    """Without the script: put the chosen answer template (or an earlier answer) into the editor.
+    What was typed is kept: the template goes after it."""
+    case = _case(actor, case_id)
+    _may_edit(actor, case)
+    departments = [a.department for a in case.assignments.all() if a.is_active and _mine(a, actor)]
+    chosen = request.POST.get("template_id", "")
+    text = ""
+    for filled in answers.templates_for(case, departments):
+        if str(filled.template.pk) == chosen:
+            text = filled.text
+    for suggestion in answers.similar_answers(case):
+        if f"d{suggestion.draft.pk}" == chosen:
+            text = suggestion.draft.text
+    if not text:
+        messages.error(request, _("Выберите шаблон ответа."))
+        _keep_typed(request, actor, case)
+        return redirect("web:case", case_id=case.pk)
+    typed = request.POST.get("text", "").rstrip()
+    saved = _keep_typed(request, actor, case)
+    if saved is not None:
+        saved.text = f"{typed}\n\n{text}" if typed else text
+        saved.save(update_fields=["text"])
+    else:
+        DraftAutosave.objects.update_or_create(
+            case=case, user_id=actor.user_id, defaults={"text": text, "saved_at": timezone.now()}
+        )
+    return _done(request, case, _("Шаблон вставлен в текст ответа: проверьте и дополните его."))
 
 
 @require_POST
@@ -307,9 +592,13 @@ def case_publish(request: HttpRequest, actor: Actor, case_id: int) -> HttpRespon
     if not form.is_valid():
         form_errors(request, form)
         return redirect("web:case", case_id=case.pk)
-    actions.case_publish(
-        case=case, actor=actor, url=form.cleaned_data["url"], external_id=form.cleaned_data.get("external_id") or ""
-    )
+    url = form.cleaned_data["url"]
+    try:
+        external_id = external_id_from_url(case.network, url)
+    except LinkError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:case", case_id=case.pk)
+    actions.case_publish(case=case, actor=actor, url=url, external_id=external_id)
     return _done(request, case, _("Размещение ответа записано."))
 
 
@@ -334,12 +623,47 @@ def publication_retry(request: HttpRequest, actor: Actor, case_id: int, publicat
 @actor_view()
 def case_upload(request: HttpRequest, actor: Actor, case_id: int) -> HttpResponse:
     case = _case(actor, case_id)
+    _may_edit(actor, case)
+    # The upload button is in the editor's form: what was typed is kept whatever the upload gives.
+    _keep_typed(request, actor, case)
     form = forms.UploadForm(request.POST, request.FILES)
     if not form.is_valid():
+        if _wants_json(request):
+            return JsonResponse({"errors": [str(e) for errs in form.errors.values() for e in errs]}, status=400)
         form_errors(request, form)
         return redirect("web:case", case_id=case.pk)
-    attachment = actions.case_attach_file(case=case, actor=actor, upload=form.cleaned_data["file"])
-    return _done(request, case, _("Файл «%(name)s» загружен.") % {"name": attachment.original_name})
+    try:
+        attachment = actions.case_attach_file(case=case, actor=actor, upload=form.cleaned_data["file"])
+    except ApplicationError as exc:
+        if _wants_json(request):
+            return JsonResponse({"errors": [exc.message]}, status=400)
+        raise
+    done = _("Файл «%(name)s» загружен.") % {"name": attachment.original_name}
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "message": done,
+                "html": render_to_string(
+                    "web/_attachment.html",
+                    {"a": attachment, "case": case, "pick": True, "removable": True},
+                    request=request,
+                ),
+            }
+        )
+    return _done(request, case, done)
+
+
+@require_POST
+@actor_view()
+def case_remove_attachment(request: HttpRequest, actor: Actor, case_id: int, attachment_id: int) -> HttpResponse:
+    case = _case(actor, case_id)
+    _may_edit(actor, case)
+    _keep_typed(request, actor, case)
+    attachment = actions.case_remove_attachment(case=case, actor=actor, attachment_id=attachment_id)
+    done = _("Файл «%(name)s» убран из ответа.") % {"name": attachment.original_name}
+    if _wants_json(request):
+        return JsonResponse({"message": done})
+    return _done(request, case, done)
 
 
 @require_POST

@@ -92,7 +92,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--concurrency", type=int, default=int(os.environ.get("OTKLIK_WORKER_CONCURRENCY") or 2))
         parser.add_argument("--no-worker", action="store_true", help="без Celery worker и beat")
-        parser.add_argument("--no-fakes", action="store_true", help="не запускать имитаторы ВКонтакте, Telegram, ОК")
+        parser.add_argument(
+            "--no-fakes", action="store_true", help="не запускать имитаторы сетей (ВКонтакте, Telegram, MAX, ОК, форум)"
+        )
 
     # ----------------------------------------------------------------------------------------
     # the processes

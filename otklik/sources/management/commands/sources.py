@@ -16,7 +16,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from otklik.inbox.models import Source
+from otklik.inbox.actions import Provenance
+from otklik.inbox.models import Message, Source
 from otklik.sources import polling
 from otklik.sources.errors import SourceError
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         )
         imp.add_argument("--dry-run", action="store_true", help="только проверить, ничего не записывать")
         imp.add_argument("--tz", default=None, help="часовой пояс дат без пояса (по умолчанию — администрации)")
+        imp.add_argument("--user", default=None, help="кто вносит сообщения (имя пользователя): записывается у них")
         poll = sub.add_parser("poll", help="опросить источники сейчас")
         poll.add_argument("--source", type=int, default=None)
 
@@ -81,6 +83,14 @@ class Command(BaseCommand):
             raise CommandError(f"--mapping: неверный JSON ({exc})") from exc
         if not isinstance(mapping, dict):
             raise CommandError("--mapping: ожидается объект JSON «поле: столбец»")
+        user_id = None
+        if opts["user"]:
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model().objects.filter(username=opts["user"]).first()
+            if user is None:
+                raise CommandError(f"--user: пользователь «{opts['user']}» не найден.")
+            user_id = user.pk
         try:
             report = import_file(
                 source=source,
@@ -89,6 +99,7 @@ class Command(BaseCommand):
                 mapping={str(k): str(v) for k, v in mapping.items()},
                 dry_run=opts["dry_run"],
                 tz=opts["tz"],
+                brought=Provenance(Message.BroughtVia.FILE, user_id=user_id),
             )
         except SourceError as exc:
             raise CommandError(str(exc)) from exc

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notify', '0001_initial'),
+        ('notify', '0002_notifications_kept'),
     ]
 
     operations = [

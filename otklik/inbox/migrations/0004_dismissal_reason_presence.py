@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0004_lists_and_search'),
-        ('inbox', '0002_revisions_context_warnings'),
+        ('inbox', '0003_message_provenance_and_http_links'),
         ('organization', '0006_api_token_expiry_revocation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
