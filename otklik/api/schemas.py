@@ -1,4 +1,9 @@
-"""Request and response schemas of the HTTP API."""
+"""Request and response schemas of the HTTP API.
+
+Why one module of over 400 lines: it is the API's contract, read as a whole by whoever changes
+an operation; the shared bounds and enums (ids, limits, times, states) are defined once on top and
+used by every schema below them.
+"""
 
 from __future__ import annotations
 

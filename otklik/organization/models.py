@@ -2,6 +2,10 @@
 
 An administration is a tenant: every other row belongs to exactly one, and selectors always filter
 by it, so one installation serves a region's many administrations without leaking data.
+
+Why one module of over 400 lines: Django finds an app's models in ``models.py``, and these are
+the organisation's reference tables, each short; the calendar, services and tokens that act on
+them are modules of their own.
 """
 
 from __future__ import annotations

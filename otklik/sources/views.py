@@ -84,9 +84,10 @@ def vk_callback(request: HttpRequest, source_id: int) -> HttpResponse:
         log.warning("vk callback for source %s: %s", source.pk, exc)
         return _text("bad request", 400)
     if messages:
+        from otklik.sources.connect import connector_for_source
         from otklik.sources.vk.names import with_author_names
 
-        _ingest(source, with_author_names(source, messages))
+        _ingest(source, with_author_names(source, messages, connector_for=connector_for_source))
     return _text(answer)
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import answer_templates, cases, curator, executor, head
+from .views import answer_templates, case_work, cases, curator, executor, head
 
 app_name = "web"
 
@@ -38,29 +38,29 @@ urlpatterns = [
     path("cases/<int:case_id>/refuse/", cases.case_refuse, name="case_refuse"),
     path("cases/<int:case_id>/approve/", cases.case_approve, name="case_approve"),
     path("cases/<int:case_id>/return-draft/", cases.case_return_draft, name="case_return_draft"),
-    path("cases/<int:case_id>/accept/", cases.case_accept, name="case_accept"),
-    path("cases/<int:case_id>/return/", cases.case_return, name="case_return"),
-    path("cases/<int:case_id>/contribute/", cases.case_contribute, name="case_contribute"),
-    path("cases/<int:case_id>/draft/", cases.case_submit_draft, name="case_draft"),
-    path("cases/<int:case_id>/resubmit/", cases.case_resubmit, name="case_resubmit"),
-    path("cases/<int:case_id>/publish/", cases.case_publish, name="case_publish"),
+    path("cases/<int:case_id>/accept/", case_work.case_accept, name="case_accept"),
+    path("cases/<int:case_id>/return/", case_work.case_return, name="case_return"),
+    path("cases/<int:case_id>/contribute/", case_work.case_contribute, name="case_contribute"),
+    path("cases/<int:case_id>/draft/", case_work.case_submit_draft, name="case_draft"),
+    path("cases/<int:case_id>/resubmit/", case_work.case_resubmit, name="case_resubmit"),
+    path("cases/<int:case_id>/publish/", case_work.case_publish, name="case_publish"),
     path(
         "cases/<int:case_id>/publications/<int:publication_id>/retry/",
-        cases.publication_retry,
+        case_work.publication_retry,
         name="publication_retry",
     ),
-    path("cases/<int:case_id>/upload/", cases.case_upload, name="case_upload"),
-    path("cases/<int:case_id>/autosave/", cases.case_autosave, name="case_autosave"),
-    path("cases/<int:case_id>/use-template/", cases.case_use_template, name="case_use_template"),
+    path("cases/<int:case_id>/upload/", case_work.case_upload, name="case_upload"),
+    path("cases/<int:case_id>/autosave/", case_work.case_autosave, name="case_autosave"),
+    path("cases/<int:case_id>/use-template/", case_work.case_use_template, name="case_use_template"),
     path(
         "cases/<int:case_id>/attachments/<int:attachment_id>/remove/",
-        cases.case_remove_attachment,
+        case_work.case_remove_attachment,
         name="case_remove_attachment",
     ),
     # answer templates (the administration's set-up)
     path("settings/answer-templates/", answer_templates.template_list, name="answer_templates"),
     path("settings/answer-templates/new/", answer_templates.template_edit, name="answer_template_new"),
     path("settings/answer-templates/<int:template_id>/", answer_templates.template_edit, name="answer_template"),
-    path("cases/<int:case_id>/comment/", cases.case_comment, name="case_comment"),
-    path("cases/<int:case_id>/attachments/<int:attachment_id>/", cases.attachment_file, name="attachment"),
+    path("cases/<int:case_id>/comment/", case_work.case_comment, name="case_comment"),
+    path("cases/<int:case_id>/attachments/<int:attachment_id>/", case_work.attachment_file, name="attachment"),
 ]

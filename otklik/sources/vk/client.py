@@ -28,6 +28,9 @@ skips the community's own posts.
 
 An HTTP status or body that is not VK's own answer means the base URL is wrong: that is a
 ``ConfigurationError`` naming the address, never «ошибка 0».
+
+Why one module of over 400 lines: the wall walk, the per-post cursor and the publication share
+one client (its session, rate limit and error mapping); the pure payload reading is ``parser.py``.
 """
 
 from __future__ import annotations

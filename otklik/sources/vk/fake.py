@@ -8,6 +8,9 @@ wall.createComment (with VK's ``guid`` de-duplication: the same guid on the same
 comment already created), photos.getWallUploadServer, the upload endpoint, photos.saveWallPhoto.
 
 Run standalone: ``python -m otklik.sources.vk.fake --port 8081 --seed demo`` (token ``demo-token``).
+
+Why one module of over 400 lines: it is one server's state (walls, threads, uploads, guids) and
+the handlers that read and change it; split by method it would pass that state around.
 """
 
 from __future__ import annotations

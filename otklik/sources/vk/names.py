@@ -10,7 +10,9 @@ is stored with its profile link and the link's own label (``id501``, ``club123``
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from django.core.cache import cache
 
@@ -32,8 +34,14 @@ def fallback_name(from_id: int) -> str:
     return f"id{from_id}" if from_id > 0 else f"club{-from_id}"
 
 
-def with_author_names(source: Source, messages: list[IncomingMessage]) -> list[IncomingMessage]:
-    """The messages, each with an author name: from the cache, else looked up, else the link's label."""
+def with_author_names(
+    source: Source, messages: list[IncomingMessage], *, connector_for: Callable[..., Any]
+) -> list[IncomingMessage]:
+    """The messages, each with an author name: from the cache, else looked up, else the link's label.
+
+    ``connector_for`` is ``sources.connect.connector_for_source``, passed in by the caller: the
+    network packages stand below ``connect`` (which reaches them through the registry).
+    """
     wanted = {
         int(m.author_id)
         for m in messages
@@ -45,10 +53,8 @@ def with_author_names(source: Source, messages: list[IncomingMessage]) -> list[I
     names = {i: cached[_key(i)] for i in wanted if _key(i) in cached}
     missing = sorted(wanted - set(names))
     if missing and source.token:
-        from otklik.sources.connect import connector_for_source
-
         try:
-            connector = connector_for_source(source, overrides={"max_attempts": 1, "timeout": LOOKUP_TIMEOUT})
+            connector = connector_for(source, overrides={"max_attempts": 1, "timeout": LOOKUP_TIMEOUT})
             found = connector.author_names(missing)  # type: ignore[attr-defined]
         except SourceError as exc:
             log.warning("vk source %s: author names not looked up: %s", source.pk, exc)
