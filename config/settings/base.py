@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "otklik.security.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "otklik.web.middleware.ActorTimezoneMiddleware",
+    # After the actor (the error pages show the top bar); sees Django's DEBUG 404 pages to replace them.
+    "otklik.web.middleware.ErrorPagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the request into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -345,6 +347,10 @@ OTKLIK_TELEGRAM_API_URL = env("TELEGRAM_API_URL", "https://api.telegram.org")
 OTKLIK_OK_API_URL = env("OK_API_URL", "https://api.ok.ru/fb.do")
 OTKLIK_MAX_API_URL = env("MAX_API_URL", "https://platform-api2.max.ru")
 OTKLIK_NOTIFY_TELEGRAM_TOKEN = env("NOTIFY_TELEGRAM_TOKEN", "")
+# The notification bot's username (for the t.me/<bot>?start=<code> link that binds a person's chat)
+# and the secret Telegram sends with every webhook call (setWebhook's secret_token).
+OTKLIK_NOTIFY_TELEGRAM_BOT = env("NOTIFY_TELEGRAM_BOT", "").lstrip("@")
+OTKLIK_NOTIFY_TELEGRAM_SECRET = env("NOTIFY_TELEGRAM_SECRET", "")
 
 # Logs: one line per record with the request id (``otklik.core.logs``); JSON in production
 # (``OTKLIK_LOG_FORMAT=json``), plain text on a developer's terminal. ``otklik.request`` logs one

@@ -23,8 +23,8 @@ from otklik.core.validators import is_http_link
 from otklik.domain.messages import IncomingMessage
 from otklik.organization.models import Administration
 
-from .cleaning import NAME_LIMIT, PASSTHROUGH_NETWORKS, cleaned_item, validate_incoming
-from .models import Message, MessageRevision, Source
+from .cleaning import NAME_LIMIT, PASSTHROUGH_NETWORKS, clean_text, cleaned_item, validate_incoming
+from .models import Message, MessageDismissal, MessagePresence, MessageRevision, Source
 
 log = logging.getLogger(__name__)
 
@@ -428,9 +428,13 @@ def message_create_manual(
     return message
 
 
-def message_dismiss(*, message: Message, actor_id: int, now: dt.datetime | None = None) -> Message:
-    """The curator decides the message needs no response (not every post is an appeal)."""
+def message_dismiss(*, message: Message, actor_id: int, reason: str = "", now: dt.datetime | None = None) -> Message:
+    """The curator decides the message needs no response (not every post is an appeal).
+
+    The decision and its reason are recorded (``MessageDismissal``); the web form requires a reason,
+    the HTTP API may leave it empty."""
     now = now or timezone.now()
+    reason = clean_text(reason or "").strip()
     with transaction.atomic():
         locked = Message.objects.select_for_update().get(pk=message.pk)
         if locked.status != Message.Status.NEW:
@@ -438,5 +442,52 @@ def message_dismiss(*, message: Message, actor_id: int, now: dt.datetime | None 
         locked.status = Message.Status.DISMISSED
         locked.dismissed_by_id = actor_id
         locked.dismissed_at = now
-        locked.save(update_fields=["status", "dismissed_by", "dismissed_at"])
+        locked.dismiss_reason = reason
+        locked.save(update_fields=["status", "dismissed_by", "dismissed_at", "dismiss_reason"])
+        MessageDismissal.objects.create(message=locked, reason=reason, dismissed_by_id=actor_id, dismissed_at=now)
     return locked
+
+
+def can_undo_dismissal(message: Message, *, now: dt.datetime, tz: dt.tzinfo) -> bool:
+    """A dismissal can be undone on the day it was made (in the administration's zone)."""
+    if message.status != Message.Status.DISMISSED or message.dismissed_at is None:
+        return False
+    return bool(timezone.localtime(message.dismissed_at, tz).date() == timezone.localtime(now, tz).date())
+
+
+def message_undismiss(*, message: Message, actor_id: int, tz: dt.tzinfo, now: dt.datetime | None = None) -> Message:
+    """Undo «не требует реагирования» the same day: the message is back in the inbox; the decision
+    stays on record with who undid it and when."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().get(pk=message.pk)
+        if locked.status != Message.Status.DISMISSED:
+            raise IllegalTransition("Сообщение не отмечено как не требующее реагирования.")
+        if not can_undo_dismissal(locked, now=now, tz=tz):
+            raise IllegalTransition("Отменить решение можно только в тот же день.")
+        MessageDismissal.objects.filter(message=locked, undone_at__isnull=True).update(
+            undone_by_id=actor_id, undone_at=now
+        )
+        locked.status = Message.Status.NEW
+        locked.dismissed_by = None
+        locked.dismissed_at = None
+        locked.dismiss_reason = ""
+        locked.save(update_fields=["status", "dismissed_by", "dismissed_at", "dismiss_reason"])
+    return locked
+
+
+def message_mark_open(*, message: Message, user_id: int, now: dt.datetime | None = None) -> None:
+    """Record that ``user_id`` has the message open now (the soft lock the next curator sees)."""
+    now = now or timezone.now()
+    updated = MessagePresence.objects.filter(message=message, user_id=user_id).update(seen_at=now)
+    if not updated:
+        try:
+            with transaction.atomic():
+                MessagePresence.objects.create(message=message, user_id=user_id, seen_at=now)
+        except IntegrityError:  # the same person in two tabs at once
+            MessagePresence.objects.filter(message=message, user_id=user_id).update(seen_at=now)
+
+
+def message_mark_closed(*, message_ids: Sequence[int], user_id: int) -> None:
+    """The person has decided or left: their marks no longer warn anybody."""
+    MessagePresence.objects.filter(message_id__in=list(message_ids), user_id=user_id).delete()

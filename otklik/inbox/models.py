@@ -111,6 +111,7 @@ class Message(Undeletable):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismiss_reason = models.TextField(_("причина: не требует реагирования"), blank=True)
     # Provenance (issue 15 §5): who brought a message in that no connector read — a person through
     # the HTTP API (and with which token), a file import or manual entry. Empty for connectors.
     brought_via = models.CharField(_("как внесено"), max_length=16, choices=BroughtVia.choices, blank=True)
@@ -138,6 +139,7 @@ class Message(Undeletable):
         indexes = [
             models.Index(fields=["administration", "status", "-received_at"], name="message_inbox"),
             models.Index(fields=["administration", "author_id"], name="message_author"),
+            models.Index(fields=["administration", "status", "-dismissed_at"], name="message_dismissed"),
         ]
         ordering = ["-received_at"]
 
@@ -180,3 +182,47 @@ class MessageRevision(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("Records of this kind are kept for accountability (П.20) and cannot be deleted.")
+
+
+class MessageDismissal(Undeletable):
+    """One «не требует реагирования» decision and, if it was undone, who undid it and when (П.20:
+    the record stays; the message's own fields hold only its current state)."""
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="dismissals")
+    reason = models.TextField(_("причина"))
+    dismissed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    dismissed_at = models.DateTimeField(_("отмечено"))
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(_("отменено"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("решение «не требует реагирования»")
+        verbose_name_plural = _("решения «не требует реагирования»")
+        ordering = ["message", "dismissed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.dismissed_at:%Y-%m-%d %H:%M}"
+
+
+class MessagePresence(models.Model):
+    """Who has a message open now (a soft lock: it warns a second curator, it never blocks).
+
+    Refreshed while the page is open; a mark older than ``PRESENCE_TTL`` seconds means nobody."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("открытое сообщение")
+        verbose_name_plural = _("открытые сообщения")
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="message_presence_unique")]
+        indexes = [models.Index(fields=["message", "seen_at"], name="message_presence_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.user_id}"
+
+
+PRESENCE_TTL = 120

@@ -82,6 +82,10 @@ class NotificationPreference(models.Model):
     email_enabled = models.BooleanField(_("по электронной почте"), default=True)
     telegram_chat_id = models.CharField(_("Telegram: идентификатор чата"), max_length=64, blank=True)
     telegram_enabled = models.BooleanField(_("в Telegram"), default=False)
+    # A one-time code for t.me/<bot>?start=<code>: the bot's /start binds the chat it came from.
+    telegram_link_code = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    telegram_link_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    telegram_linked_at = models.DateTimeField(_("Telegram привязан"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("настройки уведомлений")

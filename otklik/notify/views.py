@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.db.models import Q, prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from otklik.core.errors import ApplicationError
-from otklik.organization.models import Department
+from otklik.organization.models import Department, Membership
 from otklik.organization.services import Actor, actor_for
 
 from . import shortcomings as sc
+from . import telegram_link as tg
 from .models import Delivery, Notification, NotificationPreference, ShortcomingNotice
 from .services import mark_read
 
@@ -40,12 +49,76 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     )
     items = list(page.object_list)
     prefetch_related_objects(items, "deliveries")
-    failed = (
-        Delivery.objects.filter(notification__recipient_id=uid, status=Delivery.Status.FAILED)
-        .select_related("notification")
-        .order_by("-notification__created_at")[:50]
+    # A delivery error is the administrator's to fix (the status page), not every person's to read.
+    return render(request, "notify/list.html", {"items": items, "page": page, "can_see_status": _status_actor(request)})
+
+
+POLL_ITEMS = 5
+
+
+@login_required
+def notification_poll(request: HttpRequest) -> HttpResponse:
+    """The bell's live figure and the latest unread notifications (for the opt-in browser
+    notifications of ``web/notifications.js``): small JSON, titles only."""
+    uid = int(request.user.pk or 0)
+    unread = Notification.objects.filter(recipient_id=uid, read_at__isnull=True)
+    latest = [
+        {"id": n.pk, "title": n.title, "urgent": n.urgent, "url": reverse("notify:open", args=[n.pk])}
+        for n in unread.order_by("-id").only("id", "title", "urgent")[:POLL_ITEMS]
+    ]
+    return JsonResponse({"unread": unread.count(), "latest": latest})
+
+
+def _status_actor(request: HttpRequest) -> Actor | None:
+    """The administrator (or staff) who sees delivery errors of the administration's people."""
+    actor: Actor | None = getattr(request, "actor", None)
+    if actor is not None and actor.is_admin:
+        return actor
+    return None
+
+
+# What a delivery error means, in words a person can act on (the raw error stays in the admin).
+_ERROR_WORDS = (
+    ("Connection refused", _lazy("сервер не отвечает (соединение отклонено)")),
+    ("Errno 111", _lazy("сервер не отвечает (соединение отклонено)")),
+    ("timed out", _lazy("сервер не ответил вовремя")),
+    ("Name or service not known", _lazy("адрес сервера не найден")),
+    ("Не настроен бот", _lazy("бот Telegram для уведомлений не настроен")),
+    ("Не указан идентификатор чата", _lazy("человек не привязал Telegram")),
+    ("chat not found", _lazy("чат Telegram не найден: человеку нужно заново привязать Telegram")),
+    ("blocked by the user", _lazy("человек остановил бота в Telegram")),
+    ("Почтовый сервер не принял", _lazy("почтовый сервер не принял письмо")),
+)
+
+
+def delivery_error_words(error: str) -> str:
+    for needle, words in _ERROR_WORDS:
+        if needle.lower() in error.lower():
+            return str(words)
+    return error
+
+
+@login_required
+def delivery_status(request: HttpRequest) -> HttpResponse:
+    """The administrator's status page of notification channels: what failed, to whom, why, and
+    when the next attempt is."""
+    actor = _status_actor(request)
+    if actor is None:
+        raise PermissionDenied
+    adm = actor.administration
+    # The administration's notifications, and those without one (reminders) to its people.
+    people = Membership.objects.filter(administration=adm).values("user_id")
+    ours = Q(notification__administration=adm) | Q(
+        notification__administration__isnull=True, notification__recipient_id__in=people
     )
-    return render(request, "notify/list.html", {"items": items, "page": page, "failed": failed})
+    failed = list(
+        Delivery.objects.filter(ours, status=Delivery.Status.FAILED)
+        .select_related("notification__recipient")
+        .order_by("-notification__created_at")[:200]
+    )
+    rows = [{"delivery": d, "why": delivery_error_words(d.last_error)} for d in failed]
+    pending = Delivery.objects.filter(ours, status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]).count()
+    return render(request, "notify/status.html", {"rows": rows, "pending": pending, "nav": "status"})
 
 
 @login_required
@@ -69,18 +142,54 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
+    """Channels: e-mail, Telegram (bound by a /start code from the bot's link), the browser."""
     pref, _created = NotificationPreference.objects.get_or_create(user=request.user)
     if request.method == "POST":
+        action = request.POST.get("action", "save")
+        if action == "telegram_link":
+            if not tg.bot_username():
+                messages.error(request, _("Бот Telegram для уведомлений не настроен — обратитесь к администратору."))
+            else:
+                tg.link_start(pref)
+            return redirect("notify:preferences")
+        if action == "telegram_unlink":
+            tg.unlink(pref)
+            messages.success(request, _("Telegram отвязан: уведомления туда больше не приходят."))
+            return redirect("notify:preferences")
         pref.email_enabled = request.POST.get("email_enabled") == "on"
-        pref.telegram_enabled = request.POST.get("telegram_enabled") == "on"
-        pref.telegram_chat_id = request.POST.get("telegram_chat_id", "").strip()[:64]
-        if pref.telegram_enabled and not pref.telegram_chat_id:
-            messages.error(request, _("Укажите идентификатор чата Telegram."))
+        telegram = request.POST.get("telegram_enabled") == "on"
+        if telegram and not pref.telegram_chat_id:
+            messages.error(request, _("Сначала привяжите Telegram: нажмите «Привязать Telegram» и откройте ссылку."))
         else:
-            pref.save()
+            pref.telegram_enabled = telegram
+            pref.save(update_fields=["email_enabled", "telegram_enabled"])
             messages.success(request, _("Настройки сохранены."))
             return redirect("notify:preferences")
-    return render(request, "notify/preferences.html", {"pref": pref})
+    link = ""
+    if pref.telegram_link_code and pref.telegram_link_expires_at and pref.telegram_link_expires_at > timezone.now():
+        link = tg.deep_link(pref.telegram_link_code)
+    return render(
+        request,
+        "notify/preferences.html",
+        {"pref": pref, "telegram_link": link, "telegram_bot": tg.bot_username(), "nav": "notify"},
+    )
+
+
+@csrf_exempt
+@require_POST
+def telegram_webhook(request: HttpRequest) -> HttpResponse:
+    """The notification bot's webhook: Telegram's secret header must match; /start binds a chat."""
+    secret = getattr(settings, "OTKLIK_NOTIFY_TELEGRAM_SECRET", "")
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not secret or not hmac.compare_digest(secret, given):
+        return HttpResponseForbidden()
+    try:
+        update = json.loads(request.body or b"{}")
+    except ValueError:
+        return HttpResponse(status=400)
+    if isinstance(update, dict):
+        tg.handle_update(update)
+    return JsonResponse({"ok": True})
 
 
 @login_required

@@ -72,6 +72,60 @@ class RefuseForm(forms.Form):
     reason = forms.CharField(label=_("Основание (п. 19)"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+# The grounds of П.19, in the words of the regulation; the keys are the П.19 screen's
+# (``otklik.triage.engine.screen.GROUND_NAMES``), so its verdict pre-ticks them.
+REFUSAL_GROUNDS = [
+    ("harm", _("намерение причинить вред должностному лицу")),
+    ("obscene", _("нецензурные выражения")),
+    ("insult", _("оскорбительные выражения")),
+    ("threat", _("угрозы жизни, здоровью, имуществу должностного лица или членам его семьи")),
+]
+
+
+class RefusalForm(forms.Form):
+    """П.19 from the inbox: one or more grounds and, if needed, a note; at least one of them."""
+
+    grounds = forms.MultipleChoiceField(
+        label=_("Основания (п. 19)"), choices=REFUSAL_GROUNDS, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(
+        label=_("Пояснение"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("grounds") and not (data.get("note") or "").strip():
+            raise forms.ValidationError(_("Отметьте основание п. 19 или напишите пояснение."))
+        return data
+
+    def reason(self) -> str:
+        """The recorded reason: «п. 19: ground; ground. Note»."""
+        titles = dict(REFUSAL_GROUNDS)
+        grounds = "; ".join(str(titles[g]) for g in self.cleaned_data.get("grounds") or [])
+        note = (self.cleaned_data.get("note") or "").strip()
+        text = str(_("п. 19: %(grounds)s.")) % {"grounds": grounds} if grounds else ""
+        return f"{text} {note}".strip()
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Почему не требует реагирования"),
+        max_length=1000,
+        widget=forms.TextInput(attrs={"list": "dismiss-reasons", "autocomplete": "off"}),
+        error_messages={"required": _("Укажите, почему сообщение не требует реагирования.")},
+    )
+
+
+# Reasons a curator gives most often (offered in a datalist; any text is accepted).
+DISMISS_REASONS = [
+    _("не обращение: мнение, благодарность, поздравление"),
+    _("реклама или спам"),
+    _("не относится к ведению администрации"),
+    _("дубль уже разобранного сообщения"),
+    _("вопрос уже решён, ответ дан в сети"),
+]
+
+
 class AttachToCaseForm(forms.Form):
     case_number = forms.IntegerField(label=_("Номер открытого обращения"), min_value=1)
 

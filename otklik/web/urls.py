@@ -17,6 +17,11 @@ urlpatterns = [
     # curator
     path("inbox/", curator.inbox, name="inbox"),
     path("inbox/new/", curator.message_new, name="message_new"),
+    path("inbox/fresh/", curator.inbox_fresh, name="inbox_fresh"),
+    path("inbox/bulk/", curator.inbox_bulk, name="inbox_bulk"),
+    path("inbox/dismissed/", curator.dismissed_list, name="inbox_dismissed"),
+    path("inbox/<int:message_id>/presence/", curator.message_presence, name="message_presence"),
+    path("inbox/<int:message_id>/undismiss/", curator.message_undismiss, name="message_undismiss"),
     path("inbox/<int:message_id>/", curator.message_detail, name="message"),
     path("inbox/<int:message_id>/detect/", curator.message_detect, name="message_detect"),
     path("inbox/<int:message_id>/refuse/", curator.message_refuse, name="message_refuse"),

@@ -200,7 +200,17 @@ def test_forms_work_without_javascript(people: Any) -> None:
     message = make_message(org, "Спасибо за расчищенную дорогу!", external_id="5001")
     page = people.page("gz-curator", java_script_enabled=False)
     expect(page.get_by_test_id("message")).to_contain_text("Спасибо")
-    page.get_by_test_id("message").get_by_role("button", name="Не требует реагирования").click()
-    expect(page.locator(".flash")).to_contain_text("не требующее реагирования")
+    # the bulk bar is a plain form: tick, choose, give the reason, apply
+    page.get_by_test_id(f"check-{message.pk}").check()
+    page.get_by_test_id("bulk-action").select_option("dismiss")
+    page.get_by_test_id("bulk-reason").fill("благодарность")
+    page.get_by_test_id("bulk-apply").click()
+    expect(page.locator(".flash")).to_contain_text("не требующее реагирования: 1")
     message.refresh_from_db()
-    assert message.status == Message.Status.DISMISSED
+    assert message.status == Message.Status.DISMISSED and message.dismiss_reason == "благодарность"
+    # and undone from the dismissed list, still without a script
+    page.goto("/inbox/dismissed/")
+    page.get_by_test_id(f"undo-{message.pk}").click()
+    expect(page.locator(".flash")).to_contain_text("снова во входящих")
+    message.refresh_from_db()
+    assert message.status == Message.Status.NEW

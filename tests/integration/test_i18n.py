@@ -150,7 +150,7 @@ PAGES = [
     ("curator", "/board/", ("Board", "Open cases", "All departments", "Odnoklassniki")),
     ("head", "/reports/", ("Monthly summary (cl. 21)", "Timeliness by department", "Curator (routing and review)")),
     ("curator", "/notifications/", ("Notifications", "Mark all as read", "Notification channels")),
-    ("curator", "/notifications/preferences/", ("Notification channels", "Telegram chat ID", "Save")),
+    ("curator", "/notifications/preferences/", ("Notification channels", "Browser notifications", "Save")),
     ("head", "/notifications/shortcomings/", ("Notices of shortcomings (cl. 22)", "Send a notice")),
     ("curator", "/sources/", ("Sources", "Import messages from a file", "No sources configured.")),
     ("curator", "/sources/import/", ("Import messages from a file", "Upload")),

@@ -105,7 +105,7 @@ def test_telegram_through_the_fake_bot_api(org, settings) -> None:  # type: igno
         assert "chat not found" in curator_delivery.last_error
 
 
-def test_failed_deliveries_are_shown_to_the_person(org, client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_failed_deliveries_are_the_administrators_to_see(org, client, settings) -> None:  # type: ignore[no-untyped-def]
     from otklik.notify.models import NotificationPreference
     from otklik.notify.services import notify
 
@@ -118,16 +118,26 @@ def test_failed_deliveries_are_shown_to_the_person(org, client, settings) -> Non
         notify(recipients=[org.users["zhkh"].pk], title="Напоминание: обращение № 5", now=chita(2026, 5, 4, 10))
     client.force_login(org.users["zhkh"])
     html = client.get("/notifications/").content.decode()
-    assert "Не доставлено" in html and "Не настроен бот Telegram" in html
+    # the person sees that Telegram did not get it, not the error meant for the administrator
+    assert "Telegram: не доставлено" in html and "Не настроен бот Telegram" not in html
     assert "Напоминание: обращение № 5" in html
+    client.force_login(org.users["admin"])
+    html = client.get("/notifications/status/").content.decode()
+    assert "бот Telegram для уведомлений не настроен" in html and "Напоминание: обращение № 5" in html
 
 
 def test_preferences_page_and_unread_counter(org, client) -> None:  # type: ignore[no-untyped-def]
     from otklik.notify.models import Delivery, NotificationPreference
     from otklik.notify.services import notify, unread_count
+    from otklik.notify.telegram_link import handle_update, link_start
 
     client.force_login(org.users["zhkh"])
+    # a typed chat id is not accepted: the chat is bound by the bot's /start code
     response = client.post("/notifications/preferences/", {"telegram_enabled": "on", "telegram_chat_id": "42"})
+    assert response.status_code == 200
+    code = link_start(NotificationPreference.objects.get(user=org.users["zhkh"]))
+    assert handle_update({"message": {"text": f"/start {code}", "chat": {"id": 42, "type": "private"}}})
+    response = client.post("/notifications/preferences/", {"telegram_enabled": "on"})
     assert response.status_code == 302
     pref = NotificationPreference.objects.get(user=org.users["zhkh"])
     assert (pref.email_enabled, pref.telegram_enabled, pref.telegram_chat_id) == (False, True, "42")

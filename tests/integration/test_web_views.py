@@ -129,7 +129,7 @@ def test_navigation_depends_on_role(client: Client, org: Any) -> None:
 # ---- curator: inbox and triage -----------------------------------------------------------------
 
 
-def test_inbox_lists_new_messages_newest_first_with_hints_and_countdown(client: Client, org: Any) -> None:
+def test_inbox_lists_new_messages_nearest_deadline_first_with_hints_and_countdown(client: Client, org: Any) -> None:
     old = make_message(org, "Старое сообщение о дороге")
     Message.objects.filter(pk=old.pk).update(received_at=timezone.now() - dt.timedelta(hours=2))
     new = make_message(org, "Новое сообщение про школу")
@@ -145,9 +145,10 @@ def test_inbox_lists_new_messages_newest_first_with_hints_and_countdown(client: 
         }
     )
     html = login(client, org, "curator").get(reverse("web:inbox")).content.decode()
-    assert html.index("Новое сообщение") < html.index("Старое сообщение")
+    # Every message has the same routing limit from its receipt: the oldest is due first.
+    assert html.index("Старое сообщение") < html.index("Новое сообщение")
     assert "Образование" in html and "Широкая" in html and "Высокая" in html
-    assert "социально значимое" in html and "возможно, не подлежит обработке" in html
+    assert "социально значимое" in html and "возможно, п. 19" in html
     assert 'data-testid="countdown"' in html and "data-due=" in html and "раб. мин" in html and "(Чита)" in html
     assert "https://ok.ru/group/1/topic/" in html
 
@@ -216,18 +217,19 @@ def test_detect_and_route_to_two_departments_in_order(client: Client, org: Any) 
     assert list(case.topics.all()) == [org.topics["zhkh"]] and case.place == org.places["gz"]
 
 
-def test_detect_without_departments_opens_the_case_for_routing(client: Client, org: Any) -> None:
+def test_detect_without_departments_is_refused_and_keeps_what_was_typed(client: Client, org: Any) -> None:
     msg = make_message(org)
     response = login(client, org, "curator").post(
-        reverse("web:message_detect", args=[msg.pk]), {"importance": "normal"}
+        reverse("web:message_detect", args=[msg.pk]),
+        {"importance": "high", "summary": "Прорыв трубы на Школьной", "comment": "Срочно"},
     )
-    case = Case.objects.get()
-    assert response["Location"] == reverse("web:case", args=[case.pk])
-    html = client.get(response["Location"]).content.decode()
-    assert 'data-testid="route-form"' in html
-    response = client.post(reverse("web:case_route", args=[case.pk]), {"departments": [org.depts["edu"].pk]})
-    case.refresh_from_db()
-    assert case.state == "routed"
+    assert response.status_code == 400 and not Case.objects.exists()
+    assert any("Отметьте хотя бы одно подразделение" in m for m in messages_of(response))
+    html = response.content.decode()
+    assert 'value="Прорыв трубы на Школьной"' in html and "Срочно</textarea>" in html
+    assert '<option value="high" selected>' in html
+    msg.refresh_from_db()
+    assert msg.status == "new"
 
 
 def test_repeat_of_case(client: Client, org: Any) -> None:
@@ -244,9 +246,10 @@ def test_repeat_of_case(client: Client, org: Any) -> None:
 def test_repeat_of_unknown_case_is_a_message(client: Client, org: Any) -> None:
     msg = make_message(org)
     response = login(client, org, "curator").post(
-        reverse("web:message_detect", args=[msg.pk]), {"importance": "normal", "repeat_of": 999}, follow=True
+        reverse("web:message_detect", args=[msg.pk]),
+        {"importance": "normal", "repeat_of": 999, "departments": [org.depts["zhkh"].pk]},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Обращение № 999 не найдено." in messages_of(response)
     assert not Case.objects.exists()
 
@@ -254,11 +257,15 @@ def test_repeat_of_unknown_case_is_a_message(client: Client, org: Any) -> None:
 def test_refuse_under_p19(client: Client, org: Any) -> None:
     msg = make_message(org, "Угрозы чиновнику")
     login(client, org, "curator")
-    response = client.post(reverse("web:message_refuse", args=[msg.pk]), {"reason": ""}, follow=True)
-    assert response.status_code == 200 and not Case.objects.exists()
-    client.post(reverse("web:message_refuse", args=[msg.pk]), {"reason": "Угроза здоровью должностного лица"})
+    response = client.post(reverse("web:message_refuse", args=[msg.pk]), {"note": ""})
+    assert response.status_code == 400 and not Case.objects.exists()
+    assert any("Отметьте основание п. 19" in m for m in messages_of(response))
+    client.post(reverse("web:message_refuse", args=[msg.pk]), {"grounds": ["threat"], "note": "Угроза по телефону"})
     case = Case.objects.get()
-    assert case.state == "refused" and "Угроза" in case.refusal_reason
+    assert case.state == "refused"
+    assert (
+        case.refusal_reason.startswith("п. 19: угрозы жизни, здоровью") and "Угроза по телефону" in case.refusal_reason
+    )
 
 
 def test_attach_to_open_case(client: Client, org: Any) -> None:
@@ -272,10 +279,13 @@ def test_attach_to_open_case(client: Client, org: Any) -> None:
 def test_dismiss_and_second_dismiss_is_a_message_not_500(client: Client, org: Any) -> None:
     msg = make_message(org)
     login(client, org, "curator")
-    client.post(reverse("web:message_dismiss", args=[msg.pk]))
+    response = client.post(reverse("web:message_dismiss", args=[msg.pk]), {"reason": ""})
+    assert response.status_code == 400
+    assert "Укажите, почему сообщение не требует реагирования." in " ".join(messages_of(response))
+    client.post(reverse("web:message_dismiss", args=[msg.pk]), {"reason": "реклама"})
     msg.refresh_from_db()
-    assert msg.status == "dismissed"
-    response = client.post(reverse("web:message_dismiss", args=[msg.pk]), follow=True)
+    assert msg.status == "dismissed" and msg.dismiss_reason == "реклама"
+    response = client.post(reverse("web:message_dismiss", args=[msg.pk]), {"reason": "реклама"}, follow=True)
     assert response.status_code == 200
     assert "Сообщение уже разобрано." in messages_of(response)
 
@@ -377,7 +387,7 @@ def test_return_to_curator_goes_back_to_triage(client: Client, org: Any) -> None
     case.refresh_from_db()
     assert case.state == "triage"
     html = login(Client(), org, "curator").get(reverse("web:inbox")).content.decode()
-    assert "Ждут направления" in html
+    assert "ждёт направления: 1" in html
 
 
 def test_contribution_of_non_lead_department_is_shown_to_lead(client: Client, org: Any) -> None:
@@ -573,7 +583,11 @@ def test_shortened_deadline_is_read_in_the_administration_zone(client: Client, o
     local = (timezone.now() + dt.timedelta(hours=1)).astimezone(ZoneInfo("Asia/Chita"))
     login(client, org, "curator").post(
         reverse("web:message_detect", args=[msg.pk]),
-        {"importance": "normal", "shortened_deadline": local.strftime("%Y-%m-%dT%H:%M")},
+        {
+            "importance": "normal",
+            "shortened_deadline": local.strftime("%Y-%m-%dT%H:%M"),
+            "departments": [org.depts["zhkh"].pk],
+        },
     )
     case = Case.objects.get()
     assert case.shortened_deadline == local.replace(second=0, microsecond=0)

@@ -9,15 +9,18 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet, prefetch_related_objects
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from otklik.cases import actions, selectors
+from otklik.core.errors import ApplicationError
+from otklik.core.fulltext import search_messages
 from otklik.domain.networks import NETWORK_CHOICES
 from otklik.domain.regulation import Limit, Unit
 from otklik.domain.workflow import OPEN_STATES, STATE_TITLES, State
@@ -28,7 +31,7 @@ from otklik.organization.services import Actor
 from otklik.sla import clock
 from otklik.sla.services import limit_seconds
 
-from .. import forms
+from .. import forms, queue
 from .. import selectors as web_selectors
 from .base import actor_view, form_errors, is_curator, sees_everything
 from .figures import figure_filter, figure_title
@@ -82,36 +85,119 @@ def triage_initial(message: Message, actor: Actor) -> dict[str, Any]:
     return initial
 
 
-def _message_rows(actor: Actor, page_messages: list[Message], now: dt.datetime) -> list[dict[str, Any]]:
+def _message_rows(
+    actor: Actor, page_messages: list[Message], now: dt.datetime, *, with_presence: bool = True
+) -> list[dict[str, Any]]:
     adm = actor.administration
+    present = (
+        queue.presence([m.pk for m in page_messages], now=now, exclude_user=actor.user_id) if with_presence else {}
+    )
     return [
-        {"message": m, "route": clock.route_countdown(adm, received_at=m.received_at, now=now)} for m in page_messages
+        {
+            "message": m,
+            "route": clock.route_countdown(adm, received_at=m.received_at, now=now),
+            "present": present.get(m.pk, []),
+        }
+        for m in page_messages
     ]
+
+
+def _queue_context(actor: Actor, f: queue.QueueFilter) -> dict[str, Any]:
+    route = actor.administration.regulation.limit("route")
+    return {
+        "filter": f,
+        "filter_query": f.query(),
+        "route_limit": route,
+        "route_limit_text": _limit_text(route),
+        "route_limit_seconds": limit_seconds(route),
+        "dismiss_reasons": forms.DISMISS_REASONS,
+        "refusal_grounds": forms.REFUSAL_GROUNDS,
+        **queue.filter_choices(actor),
+    }
 
 
 @actor_view(is_curator)
 def inbox(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The work queue: new messages, nearest deadline first, filtered, with bulk decisions."""
     now = timezone.now()
-    qs = selectors.inbox_messages(actor)
-    page = Paginator(qs, INBOX_PAGE).get_page(request.GET.get("page"))
+    f = queue.QueueFilter.from_query(request.GET)
+    page = Paginator(queue.queue(actor, f), INBOX_PAGE).get_page(request.GET.get("page"))
+    rows = _message_rows(actor, list(page.object_list), now)
     triage_cases = list(
         selectors.case_list(actor, selectors.CaseFilter(state=[State.TRIAGE.value]), order="deadline")[:50]
     )
+    newest = Message.objects.filter(administration=actor.administration).order_by("-id").values_list("id", flat=True)
     return render(
         request,
         "web/inbox.html",
         {
-            "rows": _message_rows(actor, list(page.object_list), now),
+            **_queue_context(actor, f),
+            "rows": rows,
             "page": page,
             "total": page.paginator.count,
+            "after": newest.first() or 0,
             "triage_cases": triage_cases,
-            "route_limit": actor.administration.regulation.limit("route"),
-            "route_limit_text": _limit_text(actor.administration.regulation.limit("route")),
-            "route_limit_seconds": limit_seconds(actor.administration.regulation.limit("route")),
             "now": now,
             "nav": "inbox",
         },
     )
+
+
+@actor_view(is_curator)
+def inbox_fresh(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The live part of the queue (polled by htmx): the counter, and the rows of the messages that
+    came after ``after`` (appended when the person sees the end of the queue)."""
+    now = timezone.now()
+    f = queue.QueueFilter.from_query(request.GET)
+    after = _int(request.GET.get("after")) or 0
+    qs = queue.queue(actor, f)
+    total = qs.count()
+    fresh = list(qs.filter(pk__gt=after)[:INBOX_PAGE]) if request.GET.get("last") == "1" else []
+    newest = Message.objects.filter(administration=actor.administration).order_by("-id").values_list("id", flat=True)
+    return render(
+        request,
+        "web/_inbox_fresh.html",
+        {
+            **_queue_context(actor, f),
+            "rows": _message_rows(actor, fresh, now),
+            "total": total,
+            "after": max([after, newest.first() or 0]),
+            "last": request.GET.get("last") == "1",
+            "new_count": qs.filter(pk__gt=after).count(),
+            "now": now,
+        },
+    )
+
+
+@actor_view(is_curator)
+def dismissed_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Messages marked «не требует реагирования», latest decision first, with who, why and undo."""
+    now = timezone.now()
+    tz = timezone.get_current_timezone()
+    qs: QuerySet[Message] = (
+        Message.objects.filter(administration=actor.administration, status=Message.Status.DISMISSED)
+        .select_related("source", "dismissed_by")
+        .order_by("-dismissed_at", "-id")
+    )
+    q = (request.GET.get("q") or "").strip()[:200]
+    if q:
+        qs = search_messages(qs, q)
+    page = Paginator(qs, INBOX_PAGE).get_page(request.GET.get("page"))
+    rows = [{"message": m, "undo": inbox_actions.can_undo_dismissal(m, now=now, tz=tz)} for m in page.object_list]
+    return render(
+        request,
+        "web/messages_dismissed.html",
+        {"rows": rows, "page": page, "total": page.paginator.count, "q": q, "now": now, "nav": "inbox"},
+    )
+
+
+@require_POST
+@actor_view(is_curator)
+def message_undismiss(request: HttpRequest, actor: Actor, message_id: int) -> HttpResponse:
+    message = selectors.message_get(actor, message_id)
+    inbox_actions.message_undismiss(message=message, actor_id=actor.user_id, tz=timezone.get_current_timezone())
+    messages.success(request, _("Решение отменено: сообщение снова во входящих."))
+    return redirect("web:message", message_id=message.pk)
 
 
 def _limit_text(limit: Limit) -> str:
@@ -133,6 +219,96 @@ def _limit_text(limit: Limit) -> str:
     return f"{point}: {words}"
 
 
+def _queue_filter_of(request: HttpRequest) -> queue.QueueFilter:
+    """The queue's filter the person came with (``?q=…`` on the page, ``queue`` in a form)."""
+    if request.method == "POST":
+        return queue.QueueFilter.from_query(QueryDict(request.POST.get("queue") or ""))
+    return queue.QueueFilter.from_query(request.GET)
+
+
+def _with_query(url: str, query: str) -> str:
+    return f"{url}?{query}" if query else url
+
+
+def _after_decision(request: HttpRequest, actor: Actor, message: Message) -> HttpResponse:
+    """«Следующее»: after a decision on a message, open the next one of the queue (same filter);
+    with ``then=inbox``, or when the queue is empty, go back to the list."""
+    inbox_actions.message_mark_closed(message_ids=[message.pk], user_id=actor.user_id)
+    f = _queue_filter_of(request)
+    nxt = queue.next_message(actor, message, f) if request.POST.get("then") != "inbox" else None
+    if nxt is None:
+        return redirect(_with_query(reverse("web:inbox"), f.query()))
+    return redirect(_with_query(reverse("web:message", args=[nxt.pk]), f.query()))
+
+
+def _selected_departments(hints: dict[str, Any], departments: list[Department]) -> list[int]:
+    """The departments competent for the suggested topic (the triage's ``departments``), in order."""
+    active = {d.pk for d in departments}
+    chosen: list[int] = []
+    for d in hints.get("departments") or []:
+        pk = d.get("id") if isinstance(d, dict) else None
+        if isinstance(pk, int) and pk in active and pk not in chosen:
+            chosen.append(pk)
+    return chosen
+
+
+def _message_page(
+    request: HttpRequest,
+    actor: Actor,
+    message: Message,
+    *,
+    detect_form: forms.DetectForm | None = None,
+    refusal_form: forms.RefusalForm | None = None,
+    dismiss_form: forms.DismissForm | None = None,
+    attach_form: forms.AttachToCaseForm | None = None,
+    selected: list[int] | None = None,
+    orders: dict[int, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    adm = actor.administration
+    hints = message.triage or {}
+    initial = triage_initial(message, actor)
+    departments = _departments(actor)
+    if selected is None:
+        selected = _selected_departments(hints, departments)
+        orders = {pk: str(i) for i, pk in enumerate(selected, 1)} if len(selected) > 1 else {}
+    raw_screen = hints.get("screen")
+    screen: dict[str, Any] = raw_screen if isinstance(raw_screen, dict) else {}
+    flagged = screen.get("processable") is False
+    grounds = [g for g in screen.get("grounds") or [] if g in dict(forms.REFUSAL_GROUNDS)]
+    f = _queue_filter_of(request)
+    now = timezone.now()
+    open_cases = list(selectors.case_list(actor, selectors.CaseFilter(open_only=True), order="detected")[:100])
+    nxt = queue.next_message(actor, message, f)
+    return render(
+        request,
+        "web/message.html",
+        {
+            "message": message,
+            "hints": hints,
+            "route": clock.route_countdown(adm, received_at=message.received_at, now=now),
+            "route_limit": adm.regulation.limit("route"),
+            "detect_form": detect_form or forms.DetectForm(administration=adm, initial=initial),
+            "departments": departments,
+            "selected_departments": selected,
+            "department_orders": orders or {},
+            "refusal_form": refusal_form or forms.RefusalForm(initial={"grounds": grounds}),
+            "refusal_suggested": flagged,
+            "dismiss_form": dismiss_form or forms.DismissForm(),
+            "dismiss_reasons": forms.DISMISS_REASONS,
+            "attach_form": attach_form or forms.AttachToCaseForm(),
+            "open_cases": open_cases,
+            "present": queue.presence([message.pk], now=now, exclude_user=actor.user_id).get(message.pk, []),
+            "panel": queue.context_panel(actor, message, place_id=initial.get("place")),
+            "next_message": nxt,
+            "filter_query": f.query(),
+            "now": now,
+            "nav": "inbox",
+        },
+        status=status,
+    )
+
+
 @actor_view(is_curator)
 def message_detail(request: HttpRequest, actor: Actor, message_id: int) -> HttpResponse:
     message = selectors.message_get(actor, message_id)
@@ -140,29 +316,37 @@ def message_detail(request: HttpRequest, actor: Actor, message_id: int) -> HttpR
         if message.case is not None:
             messages.info(request, _("Сообщение уже разобрано: обращение № %(n)s.") % {"n": message.case.number})
             return redirect("web:case", case_id=message.case_id)
-        messages.info(request, _("Сообщение отмечено как не требующее реагирования."))
-        return redirect("web:inbox")
-    adm = actor.administration
-    detect_form = forms.DetectForm(administration=adm, initial=triage_initial(message, actor))
-    open_cases = list(selectors.case_list(actor, selectors.CaseFilter(open_only=True), order="detected")[:100])
+        return _dismissed_page(request, actor, message)
+    inbox_actions.message_mark_open(message=message, user_id=actor.user_id)
+    return _message_page(request, actor, message)
+
+
+def _dismissed_page(request: HttpRequest, actor: Actor, message: Message) -> HttpResponse:
+    """A dismissed message: what was decided, by whom and why, and the undo on the same day."""
     now = timezone.now()
     return render(
         request,
-        "web/message.html",
+        "web/message_dismissed.html",
         {
             "message": message,
-            "hints": message.triage or {},
-            "route": clock.route_countdown(adm, received_at=message.received_at, now=now),
-            "route_limit": adm.regulation.limit("route"),
-            "detect_form": detect_form,
-            "departments": _departments(actor),
-            "refuse_form": forms.RefuseForm(),
-            "attach_form": forms.AttachToCaseForm(),
-            "open_cases": open_cases,
+            "dismissals": list(message.dismissals.select_related("dismissed_by", "undone_by")),
+            "undo": inbox_actions.can_undo_dismissal(message, now=now, tz=timezone.get_current_timezone()),
             "now": now,
             "nav": "inbox",
         },
     )
+
+
+@require_POST
+@actor_view(is_curator)
+def message_presence(request: HttpRequest, actor: Actor, message_id: int) -> HttpResponse:
+    """The heartbeat of an open message page: keeps the mark fresh, answers who else is here."""
+    message = selectors.message_get(actor, message_id)
+    now = timezone.now()
+    if message.status == Message.Status.NEW:
+        inbox_actions.message_mark_open(message=message, user_id=actor.user_id, now=now)
+    present = queue.presence([message.pk], now=now, exclude_user=actor.user_id).get(message.pk, [])
+    return render(request, "web/_presence.html", {"message": message, "present": present})
 
 
 def _triage_data(form: forms.TriageFieldsForm, summary: str | None = None) -> actions.TriageData:
@@ -177,22 +361,46 @@ def _triage_data(form: forms.TriageFieldsForm, summary: str | None = None) -> ac
     )
 
 
+def _posted_orders(request: HttpRequest, department_ids: list[int]) -> dict[int, str]:
+    return {pk: request.POST.get(f"order_{pk}", "") for pk in department_ids}
+
+
 @require_POST
 @actor_view(is_curator)
 def message_detect(request: HttpRequest, actor: Actor, message_id: int) -> HttpResponse:
-    """ "Needs a response": create the case with the triage, as a repeat if said (П.17), and route."""
+    """ "Needs a response": create the case with the triage, as a repeat if said (П.17), and route
+    it. A case with no department would wait unseen: routing with none ticked is refused, and
+    the page comes back with everything typed."""
     message = selectors.message_get(actor, message_id)
     form = forms.DetectForm(request.POST, administration=actor.administration)
+    department_ids = forms.parse_route(request.POST, actor.administration)
+
+    def again(error: str | None = None) -> HttpResponse:
+        if error:
+            messages.error(request, error)
+        return _message_page(
+            request,
+            actor,
+            message,
+            detect_form=form,
+            selected=department_ids,
+            orders=_posted_orders(request, department_ids),
+            status=400,
+        )
+
     if not form.is_valid():
         form_errors(request, form)
-        return redirect("web:message", message_id=message.pk)
+        return again()
+    if message.status != Message.Status.NEW:
+        messages.error(request, _("Сообщение уже разобрано."))
+        return redirect("web:inbox")
+    if not department_ids:
+        return again(_("Отметьте хотя бы одно подразделение: обращение без подразделения никто не увидит."))
     repeat = None
     if form.cleaned_data.get("repeat_of"):
         repeat = web_selectors.visible_case_by_number(actor, form.cleaned_data["repeat_of"])
         if repeat is None:
-            messages.error(request, _("Обращение № %(n)s не найдено.") % {"n": form.cleaned_data["repeat_of"]})
-            return redirect("web:message", message_id=message.pk)
-    department_ids = forms.parse_route(request.POST, actor.administration)
+            return again(_("Обращение № %(n)s не найдено.") % {"n": form.cleaned_data["repeat_of"]})
     with transaction.atomic():
         case = actions.case_detect(
             message=message,
@@ -200,33 +408,29 @@ def message_detect(request: HttpRequest, actor: Actor, message_id: int) -> HttpR
             triage=_triage_data(form, form.cleaned_data.get("summary") or None),
             repeat_of=repeat,
         )
-        if department_ids:
-            case = actions.case_route(
-                case=case,
-                actor=actor,
-                targets=[actions.RouteTarget(department_id=d) for d in department_ids],
-                comment=form.cleaned_data.get("comment") or "",
-            )
-    if department_ids:
-        messages.success(request, _("Обращение № %(n)s создано и направлено в подразделения.") % {"n": case.number})
-        return redirect("web:inbox")
-    messages.success(request, _("Обращение № %(n)s создано. Направьте его в подразделение.") % {"n": case.number})
-    return redirect("web:case", case_id=case.pk)
+        case = actions.case_route(
+            case=case,
+            actor=actor,
+            targets=[actions.RouteTarget(department_id=d) for d in department_ids],
+            comment=form.cleaned_data.get("comment") or "",
+        )
+    messages.success(request, _("Обращение № %(n)s создано и направлено в подразделения.") % {"n": case.number})
+    return _after_decision(request, actor, message)
 
 
 @require_POST
 @actor_view(is_curator)
 def message_refuse(request: HttpRequest, actor: Actor, message_id: int) -> HttpResponse:
     message = selectors.message_get(actor, message_id)
-    form = forms.RefuseForm(request.POST)
+    form = forms.RefusalForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
-        return redirect("web:message", message_id=message.pk)
-    case = actions.message_refuse(message=message, actor=actor, reason=form.cleaned_data["reason"])
+        return _message_page(request, actor, message, refusal_form=form, status=400)
+    case = actions.message_refuse(message=message, actor=actor, reason=form.reason())
     messages.success(
         request, _("Решение записано: обращение № %(n)s не подлежит обработке (п. 19).") % {"n": case.number}
     )
-    return redirect("web:inbox")
+    return _after_decision(request, actor, message)
 
 
 @require_POST
@@ -236,23 +440,115 @@ def message_attach(request: HttpRequest, actor: Actor, message_id: int) -> HttpR
     form = forms.AttachToCaseForm(request.POST)
     if not form.is_valid():
         form_errors(request, form)
-        return redirect("web:message", message_id=message.pk)
+        return _message_page(request, actor, message, attach_form=form, status=400)
     case = web_selectors.visible_case_by_number(actor, form.cleaned_data["case_number"])
     if case is None:
         messages.error(request, _("Обращение № %(n)s не найдено.") % {"n": form.cleaned_data["case_number"]})
-        return redirect("web:message", message_id=message.pk)
+        return _message_page(request, actor, message, attach_form=form, status=400)
     actions.case_attach_message(case=case, message=message, actor=actor)
     messages.success(request, _("Сообщение добавлено к обращению № %(n)s.") % {"n": case.number})
-    return redirect("web:inbox")
+    return _after_decision(request, actor, message)
 
 
 @require_POST
 @actor_view(is_curator)
 def message_dismiss(request: HttpRequest, actor: Actor, message_id: int) -> HttpResponse:
     message = selectors.message_get(actor, message_id)
-    inbox_actions.message_dismiss(message=message, actor_id=actor.user_id)
-    messages.success(request, _("Сообщение отмечено как не требующее реагирования."))
-    return redirect("web:inbox")
+    form = forms.DismissForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        if message.status != Message.Status.NEW:
+            return redirect("web:inbox")
+        return _message_page(request, actor, message, dismiss_form=form, status=400)
+    inbox_actions.message_dismiss(message=message, actor_id=actor.user_id, reason=form.cleaned_data["reason"])
+    messages.success(
+        request,
+        _(
+            "Сообщение отмечено как не требующее реагирования. Отменить можно сегодня в списке «Не требуют реагирования»."
+        ),
+    )
+    return _after_decision(request, actor, message)
+
+
+BULK_ACTIONS = ("dismiss", "refuse", "attach")
+
+
+@require_POST
+@actor_view(is_curator)
+def inbox_bulk(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """One decision for the ticked messages: dismiss with a reason, refuse under П.19, or attach
+    to an open case. Each message goes through its own action; those already decided by someone
+    else are named and skipped, the rest are done."""
+    f = _queue_filter_of(request)
+    back_to = redirect(_with_query(reverse("web:inbox"), f.query()))
+    action = request.POST.get("action")
+    ids = [i for i in (_int(v) for v in request.POST.getlist("messages")) if i]
+    if action not in BULK_ACTIONS:
+        messages.error(request, _("Выберите действие для отмеченных сообщений."))
+        return back_to
+    if not ids:
+        messages.error(request, _("Отметьте сообщения, к которым применить действие."))
+        return back_to
+    chosen = list(Message.objects.filter(administration=actor.administration, pk__in=ids).order_by("received_at", "id"))
+    reason = ""
+    case = None
+    if action == "dismiss":
+        dismiss_form = forms.DismissForm({"reason": request.POST.get("reason", "")})
+        if not dismiss_form.is_valid():
+            form_errors(request, dismiss_form)
+            return back_to
+        reason = dismiss_form.cleaned_data["reason"]
+    elif action == "refuse":
+        refusal = forms.RefusalForm(
+            {"grounds": request.POST.getlist("grounds"), "note": request.POST.get("reason", "")}
+        )
+        if not refusal.is_valid():
+            form_errors(request, refusal)
+            return back_to
+        reason = refusal.reason()
+    else:
+        attach = forms.AttachToCaseForm({"case_number": request.POST.get("case_number", "")})
+        if not attach.is_valid():
+            form_errors(request, attach)
+            return back_to
+        case = web_selectors.visible_case_by_number(actor, attach.cleaned_data["case_number"])
+        if case is None:
+            messages.error(request, _("Обращение № %(n)s не найдено.") % {"n": attach.cleaned_data["case_number"]})
+            return back_to
+    done, skipped = 0, []
+    for message in chosen:
+        if message.status != Message.Status.NEW:
+            skipped.append(message)
+            continue
+        try:
+            with transaction.atomic():
+                if action == "dismiss":
+                    inbox_actions.message_dismiss(message=message, actor_id=actor.user_id, reason=reason)
+                elif action == "refuse":
+                    actions.message_refuse(message=message, actor=actor, reason=reason)
+                else:
+                    assert case is not None
+                    case = actions.case_attach_message(case=case, message=message, actor=actor)
+        except ApplicationError as exc:
+            messages.error(request, f"{message.text[:60]}: {exc.message}")
+            skipped.append(message)
+            continue
+        done += 1
+    inbox_actions.message_mark_closed(message_ids=[m.pk for m in chosen], user_id=actor.user_id)
+    titles = {
+        "dismiss": ngettext(
+            "Отмечено как не требующее реагирования: %(n)s.", "Отмечены как не требующие реагирования: %(n)s.", done
+        ),
+        "refuse": ngettext("Не подлежит обработке (п. 19): %(n)s.", "Не подлежат обработке (п. 19): %(n)s.", done),
+        "attach": ngettext(
+            "Добавлено к обращению № %(case)s: %(n)s.", "Добавлены к обращению № %(case)s: %(n)s.", done
+        ),
+    }
+    if done:
+        messages.success(request, titles[action] % {"n": done, "case": case.number if case else ""})
+    if skipped:
+        messages.warning(request, _("Пропущено — их уже разобрали: %(n)s.") % {"n": len(skipped)})
+    return back_to
 
 
 @actor_view(is_curator)
