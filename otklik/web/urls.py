@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import answer_templates, case_work, cases, curator, executor, head
+from .views import answer_templates, case_work, cases, curator, executor, head, inbox
 
 app_name = "web"
 
@@ -15,13 +15,13 @@ urlpatterns = [
     path("", head.home, name="home"),
     path("dashboard/", head.dashboard, name="dashboard"),
     # curator
-    path("inbox/", curator.inbox, name="inbox"),
+    path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/new/", curator.message_new, name="message_new"),
-    path("inbox/fresh/", curator.inbox_fresh, name="inbox_fresh"),
-    path("inbox/bulk/", curator.inbox_bulk, name="inbox_bulk"),
-    path("inbox/dismissed/", curator.dismissed_list, name="inbox_dismissed"),
+    path("inbox/fresh/", inbox.inbox_fresh, name="inbox_fresh"),
+    path("inbox/bulk/", inbox.inbox_bulk, name="inbox_bulk"),
+    path("inbox/dismissed/", inbox.dismissed_list, name="inbox_dismissed"),
     path("inbox/<int:message_id>/presence/", curator.message_presence, name="message_presence"),
-    path("inbox/<int:message_id>/undismiss/", curator.message_undismiss, name="message_undismiss"),
+    path("inbox/<int:message_id>/undismiss/", inbox.message_undismiss, name="message_undismiss"),
     path("inbox/<int:message_id>/", curator.message_detail, name="message"),
     path("inbox/<int:message_id>/detect/", curator.message_detect, name="message_detect"),
     path("inbox/<int:message_id>/refuse/", curator.message_refuse, name="message_refuse"),
