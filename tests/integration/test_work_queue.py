@@ -383,3 +383,22 @@ def test_a_suspicious_request_and_a_stale_form_get_russian_pages(org: Any, monke
     response = strict.post(reverse("web:inbox_bulk"), {"action": "dismiss"})
     html = response.content.decode()
     assert response.status_code == 403 and "Форма устарела" in html and "CSRF" not in html
+
+
+def test_the_case_page_shows_the_context_panel_of_its_first_message(client: Client, org: Any) -> None:
+    earlier = make_message(org, "В прошлом месяце тоже не было воды", author_id="ok-55")
+    old_case = actions.case_detect(
+        message=earlier,
+        actor=org.actor("curator"),
+        triage=actions.TriageData(topic_ids=[], place_id=org.places["gz"].pk, summary="Нет воды: прошлый раз"),
+    )
+    msg = make_message(org, "Опять нет воды!", author_id="ok-55")
+    case = actions.case_detect(
+        message=msg,
+        actor=org.actor("curator"),
+        triage=actions.TriageData(topic_ids=[], place_id=org.places["gz"].pk, summary="Нет воды снова"),
+    )
+    response = login(client, org, "curator").get(reverse("web:case", args=[case.pk]))
+    html = response.content.decode()
+    assert 'data-testid="context-panel"' in html
+    assert f"№ {old_case.number}" in html  # the author's earlier case, not the case itself
