@@ -58,23 +58,33 @@ def _serve(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
 
 
 def _read_until(proc: subprocess.Popen[bytes], marker: str, timeout: float = 420) -> list[str]:
-    """Lines of ``proc`` up to the one containing ``marker`` (fails on exit or timeout)."""
+    """Lines of ``proc`` up to the one containing ``marker`` (fails on exit or timeout).
+
+    Reads the pipe's descriptor itself: ``readline()`` on the buffered pipe would take several
+    lines into Python's buffer, where the selector cannot see them, and wait for more that never
+    come (the banner is written in one piece).
+    """
     import selectors
 
     lines: list[str] = []
     sel = selectors.DefaultSelector()
     assert proc.stdout is not None
-    sel.register(proc.stdout, selectors.EVENT_READ)
+    fd = proc.stdout.fileno()
+    sel.register(fd, selectors.EVENT_READ)
+    pending = b""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if sel.select(timeout=1):
-            line = proc.stdout.readline().decode()
-            if not line and proc.poll() is not None:
+            chunk = os.read(fd, 65536)
+            if not chunk:  # end of output: the process has closed it
                 break
-            lines.append(line.rstrip("\n"))
-            if marker in line:
-                return lines
-    raise AssertionError(f"no {marker!r} in: {lines}")
+            pending += chunk
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                lines.append(line.decode())
+                if marker in lines[-1]:
+                    return lines
+    raise AssertionError(f"no {marker!r} in: {[*lines, pending.decode(errors='replace')]}")
 
 
 def _children(pid: int) -> list[int]:
