@@ -174,7 +174,11 @@ def install(connection: Any) -> None:
             triggers = {f"{fts}_ai", f"{fts}_au"}
             if fts in existing and triggers <= existing:
                 continue
-            log.info("full-text search: (re)building %s from %s", fts, table)
+            # Telling is worth it only when there are rows to index (a fresh database has none).
+            has_rows = cursor.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+            log.log(
+                logging.INFO if has_rows else logging.DEBUG, "full-text search: (re)building %s from %s", fts, table
+            )
             cursor.execute(f"DROP TABLE IF EXISTS {fts}")
             cursor.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5(doc, content='', tokenize='trigram')")
             cursor.execute(f"INSERT INTO {fts}(rowid, doc) SELECT id, {expr.format(row=table)} FROM {table}")
