@@ -4,6 +4,9 @@ revisions, manual entry, dismissal.
 Every path messages take in — connectors, the Callback API, file imports, the HTTP API, the
 curator's manual entry — goes through ``message_ingest_batch``; what an item must be to be stored
 (cleaning, validation) is in ``cleaning.py``.
+
+Why over 400 lines: ingestion (new, edited, deleted, restored items, provenance) and the curator's
+decisions on a message (dismiss, undo, refuse, attach) write the same rows under the same locks.
 """
 
 from __future__ import annotations

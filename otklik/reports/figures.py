@@ -17,6 +17,10 @@ Definitions (a period is ``[lo, hi)``; ``now`` is the moment of reading; ``cutof
 * *returns for rework* — ``rework`` stages opened in the period (П.12–13).
 
 Counting is done by the database; only percentiles read a flat list of stored elapsed seconds.
+
+Why one module of over 400 lines: the definitions above are one vocabulary (what a period, an
+answer and an overdue stage are), read together by whoever changes a figure; splitting them would
+let the dashboard and the report drift apart again.
 """
 
 from __future__ import annotations

@@ -19,6 +19,9 @@ facts, returns, interim answers, repeats, refusals, dynamics and the worst overd
   period (the previous month for a whole month) and the same period a year before;
 * worst overdue — the stages with the largest overdue in working hours (late in the period or
   still overdue at its end), one line per case.
+
+Why one module of over 400 lines: these are the П.21 report's sections in the report's order, each
+a short query over the shared figures; the formatters (DOCX, XLSX, PDF) are modules of their own.
 """
 
 from __future__ import annotations
