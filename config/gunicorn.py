@@ -58,7 +58,7 @@ def post_worker_init(worker: object) -> None:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 (imports every view module)
-    for name in ("web/base.html", "web/login.html", "web/board.html", "web/_case_row.html"):
+    for name in ("web/base.html", "web/login.html", "web/board.html", "web/inbox.html"):
         try:
             get_template(name)
         except Exception:  # a template renamed elsewhere must not stop the server

@@ -91,6 +91,19 @@ def _fresh_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Every test starts in the default language (Russian): a test that switched to English must
+    not leave it to the next one in the same process (texts made outside a request, such as
+    notifications written by a task, are in the active language)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def org(db: Any) -> Org:
     return make_org()

@@ -297,6 +297,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "triage-retrain": {"task": "otklik.triage.tasks.retrain_topic_models", "schedule": crontab(hour=18, minute=30)},
     # 152-ФЗ: personal data past the administration's retention period is pseudonymised daily.
     "privacy-retention": {"task": "otklik.privacy.tasks.apply_retention", "schedule": crontab(hour=17, minute=45)},
+    # The query planner's statistics (SQLite keeps none by itself): ``otklik.core.tasks``.
+    "db-statistics": {
+        "task": "otklik.core.tasks.refresh_statistics",
+        "schedule": crontab(hour=18, minute=10),
+        "options": {"queue": "reports"},
+    },
 }
 # The retention when an administration has set no policy (months; ``otklik.privacy``), and the key
 # of the pseudonyms (default: SECRET_KEY; set it to keep pseudonyms stable across a key rotation).

@@ -98,7 +98,7 @@ def ordered(qs: QuerySet[Case], order: str = "deadline") -> QuerySet[Case]:
         qs = qs.order_by(F("next_deadline_at").asc(nulls_last=True), "-detected_at", "-id")
     else:
         qs = qs.order_by("-detected_at", "-id")
-    return qs.select_related("place").prefetch_related("topics")
+    return qs.select_related("place__parent").prefetch_related("topics")
 
 
 def case_get(actor: Actor, case_id: int) -> Case:
@@ -110,11 +110,13 @@ def case_get(actor: Actor, case_id: int) -> Case:
 
 
 def case_detail(actor: Actor, case_id: int) -> Case:
-    """The case with its messages, assignments, drafts, stages and events prefetched."""
-    case = case_get(actor, case_id)
-    return (
-        Case.objects.filter(pk=case.pk)
-        .select_related("administration", "place", "repeat_of", "detected_by")
+    """The case with its messages, assignments, drafts, stages and events prefetched, in one
+    visibility-checked query and its prefetches. The case's administration is the actor's own
+    object (the same row: visibility starts from it), so its calendar is built once a request."""
+    case = (
+        cases_visible_to(actor)
+        .filter(pk=case_id)
+        .select_related("place__parent", "repeat_of", "detected_by")
         .prefetch_related(
             "topics",
             Prefetch(
@@ -135,8 +137,12 @@ def case_detail(actor: Actor, case_id: int) -> Case:
             Prefetch("stages", queryset=Stage.objects.select_related("department").order_by("started_at", "id")),
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
         )
-        .get()
+        .first()
     )
+    if case is None:
+        raise NotFound("Обращение не найдено.")
+    case.administration = actor.administration
+    return case
 
 
 def inbox_messages(actor: Actor, *, status: str = Message.Status.NEW) -> QuerySet[Message]:

@@ -180,7 +180,7 @@ def calendar_warning(administration: Administration, now: dt.datetime) -> Calend
     from otklik.domain.calendar import CalendarError, missing_years
 
     try:
-        calendar = administration_calendar(administration)
+        calendar = administration.calendar  # built once a request (the actor's administration)
     except CalendarError:
         return None
     today = timezone.localtime(now, calendar.tz).date()

@@ -17,11 +17,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
-from otklik.cases.models import Case
+from otklik.cases.models import Case, open_condition
 from otklik.cases.selectors import cases_visible_to
 from otklik.core.fulltext import search_messages
 from otklik.domain.networks import NETWORK_CHOICES
-from otklik.domain.workflow import OPEN_STATES
 from otklik.inbox.models import PRESENCE_TTL, Message, MessagePresence
 from otklik.organization.services import Actor
 
@@ -167,9 +166,9 @@ def context_panel(
                 panel.author_cases.append(m.case)
         panel.author_cases = panel.author_cases[:CONTEXT_LIMIT]
     if place_id:
-        cases: QuerySet[Case] = Case.objects.filter(
-            administration=adm, place_id=place_id, state__in=[s.value for s in OPEN_STATES]
-        ).select_related("place")
+        cases: QuerySet[Case] = (
+            Case.objects.filter(administration=adm, place_id=place_id).filter(open_condition()).select_related("place")
+        )
         if exclude_case:
             cases = cases.exclude(pk=exclude_case)
         if visible is not None:

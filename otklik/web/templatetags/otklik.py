@@ -168,3 +168,24 @@ def place_kind(value: str) -> str:
         return str(Place.Kind(value).label)
     except ValueError:
         return str(value or "")
+
+
+@register.simple_tag(takes_context=True)
+def case_rows(context: template.Context, cases: Any) -> SafeString:
+    """The rows of a case list (board, «Мои обращения»), built in Python: ``otklik.web.rows``."""
+    from otklik.web import rows
+
+    actor = getattr(context.get("request"), "actor", None)
+    if actor is None:
+        return mark_safe("")
+    return rows.case_rows(cases, now=context.get("now") or timezone.now(), calendar=actor.administration.calendar)
+
+
+@register.simple_tag(takes_context=True)
+def message_rows(context: template.Context, rows_: Any) -> SafeString:
+    """The rows of the inbox queue, built in Python: ``otklik.web.rows``."""
+    from otklik.web import rows
+
+    return rows.message_rows(
+        rows_, now=context.get("now") or timezone.now(), filter_query=context.get("filter_query") or ""
+    )
