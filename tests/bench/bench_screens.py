@@ -8,7 +8,7 @@
 2. Seeds ``--cases`` cases through the project's models (``tests/bench/seed.py``).
 3. Starts ``otklik serve --only web`` (gunicorn, production settings, ``--workers`` processes,
    default 2) on a free port and signs the people in through the login form.
-4. Each screen: ``--requests`` requests from ``--clients`` concurrent clients (default 48 from 4),
+4. Each screen: ``--requests`` requests from ``--clients`` concurrent clients (default 200 from 4, each client a process of its own with a kept-alive connection),
    after a warm-up; prints p50/p95 in ms and requests a second, against the issue's targets
    (lists p95 ≤ 100 ms, a case ≤ 50 ms, the dashboard ≤ 200 ms at 100,000 cases; lists and the
    dashboard ≤ 300 ms at 1,000,000). The monthly report (П.21) is built and downloaded once, timed,
@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import re
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -47,7 +48,7 @@ def _args() -> argparse.Namespace:
     p.add_argument("--million", action="store_true", help="1,000,000 cases")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--clients", type=int, default=4)
-    p.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_SCREENS_REQUESTS", "48")))
+    p.add_argument("--requests", type=int, default=int(os.environ.get("BENCH_SCREENS_REQUESTS", "200")))
     p.add_argument("--reuse", action="store_true", help="reuse the seeded database of an earlier --keep run")
     p.add_argument("--data", help="SQLite: the data folder to use (kept); default a temp folder")
     p.add_argument("--keep", action="store_true", help="keep the database for --reuse")
@@ -122,6 +123,7 @@ from django.core.management import call_command  # noqa: E402
 
 from tests.bench.seed import PASSWORD, RARE, WORDS, Seeded, seed  # noqa: E402
 
+RND = random.Random(16)  # the screens' random choices (each load process reseeds it)
 LIST_TARGET = {100_000: 100.0, 1_000_000: 300.0}
 CASE_TARGET = {100_000: 50.0, 1_000_000: 300.0}
 DASH_TARGET = {100_000: 200.0, 1_000_000: 300.0}
@@ -187,49 +189,82 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
+def _headers(client: httpx.Client) -> dict[str, str]:
+    """The session cookie (or the token) a signed-in client sends: what a load process reuses."""
+    headers = {k: v for k, v in client.headers.items() if k.lower() == "authorization"}
+    cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+    if cookies:
+        headers["Cookie"] = cookies
+    return headers
+
+
+def _load(base: str, headers: dict[str, str], screen: Screen, n: int, seed: int, out: Any, start: Any) -> None:
+    """One client: a process of its own with one kept-alive connection (``http.client``), so that
+    the clients' own work neither waits on one interpreter lock nor weighs much beside the server's:
+    the figures are the server's. Sends ``(seconds, size, error)`` of each request to ``out``."""
+    import http.client
+
+    random.seed(seed)
+    RND.seed(seed)
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=900)
+
+    def one() -> tuple[float, int, str]:
+        p = screen.path() if callable(screen.path) else screen.path
+        t0 = time.perf_counter()
+        conn.request("GET", quote(p, safe="/?=&%"), headers=headers)
+        r = conn.getresponse()
+        body = r.read()
+        took = time.perf_counter() - t0
+        ok = r.status == 200 and (not screen.expect or screen.expect.encode() in body)
+        return took, len(body), "" if ok else f"{p}: {r.status} {body[:200]!r}"
+
+    try:
+        for _ in range(2):  # warm-up
+            one()
+    except Exception as exc:  # the parent must hear of it, not wait at the barrier for ever
+        start.abort()
+        out.put([(0.0, 0, f"client: {exc!r}")])
+        return
+    start.wait()
+    try:
+        out.put([one() for _ in range(n)])
+    except Exception as exc:
+        out.put([(0.0, 0, f"client: {exc!r}")])
+
+
 def _measure(clients: list[httpx.Client], screen: Screen, total: int) -> tuple[float, float, float, int, int]:
-    times: list[float] = []
-    sizes: list[int] = []
-    errors: list[str] = []
-    lock = threading.Lock()
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
     per = max(1, total // len(clients))
-
-    def path() -> str:
-        return screen.path() if callable(screen.path) else screen.path
-
-    def run(client: httpx.Client, n: int, record: bool) -> None:
-        for _ in range(n):
-            p = path()
-            t0 = time.perf_counter()
-            r = client.get(p)
-            dt_ = time.perf_counter() - t0
-            ok = r.status_code == 200 and (not screen.expect or screen.expect in r.text)
-            with lock:
-                if not ok:
-                    errors.append(f"{p}: {r.status_code} {r.text[:200]!r}")
-                if record:
-                    times.append(dt_)
-                    sizes.append(len(r.content))
-
-    warm = [threading.Thread(target=run, args=(c, 2, False)) for c in clients]
-    for t in warm:
-        t.start()
-    for t in warm:
-        t.join()
-    threads = [threading.Thread(target=run, args=(c, per, True)) for c in clients]
+    out = ctx.Queue()
+    start = ctx.Barrier(len(clients) + 1)
+    base = str(clients[0].base_url).rstrip("/")
+    procs = [
+        ctx.Process(target=_load, args=(base, _headers(c), screen, per, 16 + i, out, start))
+        for i, c in enumerate(clients)
+    ]
+    for proc in procs:
+        proc.start()
+    try:
+        start.wait()  # every client has warmed up
+    except threading.BrokenBarrierError:
+        pass  # a client failed: its error is in ``out``
     t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = [r for _ in procs for r in out.get()]
     wall = time.perf_counter() - t0
+    for proc in procs:
+        proc.join()
+    errors = [e for _t, _size, e in results if e]
     if errors:
         raise RuntimeError(f"{screen.name}: {len(errors)} bad answers, e.g. {errors[0]}")
+    times = [t for t, _size, _e in results]
     return (
         statistics.median(times) * 1000,
         _pct(times, 0.95) * 1000,
         len(times) / wall,
-        int(statistics.mean(sizes)),
+        int(statistics.mean(size for _t, size, _e in results)),
         len(times),
     )
 
@@ -323,7 +358,6 @@ def main() -> None:
             httpx.Client(base_url=base, timeout=900, headers={"Authorization": f"Bearer {token}"})
             for _ in range(ARGS.clients)
         ]
-        rnd = random.Random(16)
         dept = info.department_ids[3]
         lists = _target(LIST_TARGET)
         screens = [
@@ -332,7 +366,7 @@ def main() -> None:
             Screen(
                 "board, a department",
                 "curator",
-                lambda: f"/board/?department={rnd.choice(info.department_ids)}",
+                lambda: f"/board/?department={RND.choice(info.department_ids)}",
                 lists,
                 "case-row",
             ),
@@ -346,17 +380,21 @@ def main() -> None:
             Screen(
                 "one case /cases/N/",
                 "curator",
-                lambda: f"/cases/{rnd.choice(info.open_case_ids)}/",
+                lambda: f"/cases/{RND.choice(info.open_case_ids)}/",
                 _target(CASE_TARGET),
             ),
             Screen("dashboard /dashboard/", "head", "/dashboard/", _target(DASH_TARGET)),
             Screen("API /api/cases/?open", "api", "/api/cases/?open=true", lists),
             Screen("API, a department", "api", lambda: f"/api/cases/?department={dept}&open=true", lists),
-            Screen("API search, common word", "api", lambda: f"/api/cases/?q={rnd.choice(WORDS[:10]).upper()}", lists),
+            Screen("API search, common word", "api", lambda: f"/api/cases/?q={RND.choice(WORDS[:10]).upper()}", lists),
             Screen("API search, rare word", "api", f"/api/cases/?q={RARE}", lists),
             Screen("API search, fragment", "api", "/api/cases/?q=котельн", lists),
         ]
         users = {"curator": _user(info.curator), "executor": _user(info.executor), "head": _user(info.head)}
+        # As the app server's workers do after loading (config/gunicorn.py): the CPU column is
+        # what a request costs in such a process.
+        gc.collect()
+        gc.freeze()
         print(
             f"\n{'':32s} {'— over HTTP, ' + str(ARGS.clients) + ' clients —':^32s}  {'— CPU a request —':^18s}"
             f"\n{'screen':32s} {'p50 ms':>8s} {'p95 ms':>8s} {'req/s':>7s} {'KiB':>6s}  {'p50 ms':>8s} {'p95 ms':>8s}"

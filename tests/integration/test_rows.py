@@ -145,3 +145,20 @@ def test_open_assignment_lists_use_the_partial_indexes_on_sqlite(org):
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
             plan = " ".join(str(r) for r in cursor.fetchall())
         assert index in plan, plan
+
+
+@pytest.mark.django_db
+def test_my_cases_asks_the_database_the_same_number_of_times_for_1_or_6_cases(org):
+    client = Client()
+    client.force_login(org.users["roads"])
+    _case(org, "Яма у школы")
+    client.get("/my/")
+    with CaptureQueriesContext(connection) as one:
+        html = client.get("/my/").content.decode()
+    assert html.count('data-testid="case-row"') == 1
+    for i in range(5):
+        _case(org, f"Нет света {i}", place=org.places["gz"])
+    with CaptureQueriesContext(connection) as six:
+        html = client.get("/my/").content.decode()
+    assert html.count('data-testid="case-row"') == 6
+    assert len(six.captured_queries) == len(one.captured_queries)
