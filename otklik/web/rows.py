@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from otklik.domain.networks import network
 from otklik.domain.workflow import IMPORTANCE_TITLES, STAGE_TITLES, STATE_TITLES
 
-from .templatetags.otklik import countdown_html
+from .markup import countdown_html
 
 _ID = 2_147_480_001  # an id no real row has: reverse() once, then the id is put in its place
 

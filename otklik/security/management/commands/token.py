@@ -30,7 +30,9 @@ class Command(BaseCommand):
         listing = sub.add_parser("list", help="токены (без их значений)")
         listing.add_argument("--user", default=None)
         revoke = sub.add_parser("revoke", help="отозвать токен")
-        revoke.add_argument("prefix", help="начало токена после otk_ (8 знаков) или номер")
+        revoke.add_argument(
+            "prefix", help="начало токена, как в списке (otk_XXXXXXXX…; без otk_ — если не начинается с «-»), или номер"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         verb = options["verb"]
