@@ -53,6 +53,7 @@ def _args() -> argparse.Namespace:
     p.add_argument("--data", help="SQLite: the data folder to use (kept); default a temp folder")
     p.add_argument("--keep", action="store_true", help="keep the database for --reuse")
     p.add_argument("--no-report", action="store_true", help="skip the monthly report")
+    p.add_argument("--only", default="", help="measure only the screens whose name contains this")
     p.add_argument("--seed-only", action="store_true", help="seed (with --keep) and stop: measure later with --reuse")
     a = p.parse_args()
     if a.million:
@@ -401,7 +402,7 @@ def main() -> None:
             "  target p95"
         )
         missed = []
-        for screen in screens:
+        for screen in [s for s in screens if ARGS.only in s.name]:
             clients = api_clients if screen.who == "api" else people[screen.who]
             p50, p95, rps, size, _n = _measure(clients, screen, ARGS.requests)
             c50, c95 = _cpu_ms(screen, users.get(screen.who), token, max(10, ARGS.requests // 4))

@@ -162,3 +162,14 @@ def test_my_cases_asks_the_database_the_same_number_of_times_for_1_or_6_cases(or
         html = client.get("/my/").content.decode()
     assert html.count('data-testid="case-row"') == 6
     assert len(six.captured_queries) == len(one.captured_queries)
+
+
+@pytest.mark.django_db
+def test_postgresql_has_the_stage_time_indexes_sqlite_has_not(org):
+    with connection.cursor() as cursor:
+        names = {i for i in connection.introspection.get_constraints(cursor, "sla_stage")}
+    wanted = {"stage_key_due", "stage_key_started"}
+    if connection.vendor == "postgresql":
+        assert wanted <= names
+    else:
+        assert not wanted & names
