@@ -181,9 +181,13 @@ class Assignment(Undeletable):
     def __str__(self) -> str:
         return f"{self.case} → {self.department}"
 
+    #: A department's part no longer counts once returned to the curator or withdrawn:
+    #: ``exclude(status__in=Assignment.ENDED)`` in queries, ``is_active`` on a row.
+    ENDED = (Status.RETURNED, Status.CANCELLED)
+
     @property
     def is_active(self) -> bool:
-        return self.status not in (self.Status.RETURNED, self.Status.CANCELLED)
+        return self.status not in self.ENDED
 
 
 class Draft(Undeletable):

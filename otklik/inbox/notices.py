@@ -24,9 +24,7 @@ TITLES: dict[str, str] = {
 
 def case_people(case) -> list[int]:  # type: ignore[no-untyped-def]
     people: list[int] = [case.detected_by_id]
-    active = Assignment.objects.filter(case=case).exclude(
-        status__in=[Assignment.Status.CANCELLED, Assignment.Status.RETURNED]
-    )
+    active = Assignment.objects.filter(case=case).exclude(status__in=Assignment.ENDED)
     for assignment in active:
         if assignment.assignee_id:
             people.append(assignment.assignee_id)

@@ -234,11 +234,7 @@ def lead_assignee(case: Any) -> list[int]:
     """The lead department's named executor, else its executors (the one who publishes the answer)."""
     from otklik.cases.models import Assignment
 
-    lead = (
-        case.assignments.exclude(status__in=[Assignment.Status.RETURNED, Assignment.Status.CANCELLED])
-        .order_by("-order")
-        .first()
-    )
+    lead = case.assignments.exclude(status__in=Assignment.ENDED).order_by("-order").first()
     if lead is None:
         return []
     if lead.assignee_id:

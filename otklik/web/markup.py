@@ -1,14 +1,28 @@
-"""Markup the templates and the Python-written rows (``rows.py``) share: the countdown."""
+"""What the templates and the Python-written rows (``rows.py``) share: titles and the countdown."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from otklik.domain.networks import network
 from otklik.sla import clock, display
+
+
+def title(table: dict[Any, str], key: Any) -> str:
+    """The translated title of ``key`` in one of the workflow's title tables, else the key."""
+    for k, v in table.items():
+        if str(k) == str(key):
+            return _(v)
+    return str(key or "")
+
+
+def network_title(code: str) -> str:
+    return _(network(code).title)
 
 
 def iso(value: dt.datetime | None) -> str:

@@ -13,7 +13,7 @@ The markup is the same as the templates had (``data-testid``s, classes, the coun
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.urls import reverse
@@ -21,9 +21,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from otklik.domain.networks import network
 from otklik.domain.workflow import IMPORTANCE_TITLES, STAGE_TITLES, STATE_TITLES
 
+from . import markup
 from .markup import countdown_html
 
 _ID = 2_147_480_001  # an id no real row has: reverse() once, then the id is put in its place
@@ -41,31 +41,23 @@ def truncate(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-class _Titles:
-    """Translated titles, each looked up once per page."""
+class _Once:
+    """A title function's escaped answers, each worked out once per page."""
 
-    def __init__(self, table: dict[Any, str]) -> None:
-        self.table = {str(k): v for k, v in table.items()}
+    def __init__(self, title: Callable[[str], str]) -> None:
+        self.title = title
         self.done: dict[str, str] = {}
 
     def __call__(self, key: Any) -> str:
         key = str(key or "")
         found = self.done.get(key)
         if found is None:
-            found = self.done[key] = escape(_(self.table[key]) if key in self.table else key)
+            found = self.done[key] = escape(self.title(key))
         return found
 
 
-def _networks() -> _Titles:
-    class Networks(_Titles):
-        def __call__(self, key: Any) -> str:
-            key = str(key or "")
-            found = self.done.get(key)
-            if found is None:
-                found = self.done[key] = escape(_(network(key).title))
-            return found
-
-    return Networks({})
+def _titles(table: dict[Any, str]) -> _Once:
+    return _Once(lambda key: markup.title(table, key))
 
 
 def case_rows(cases: Iterable[Any], *, now: dt.datetime, calendar: Any) -> SafeString:
@@ -76,7 +68,7 @@ def case_rows(cases: Iterable[Any], *, now: dt.datetime, calendar: Any) -> SafeS
     from otklik.sla import clock
 
     head, tail = _link("web:case")
-    states, stages, networks = _Titles(STATE_TITLES), _Titles(STAGE_TITLES), _networks()
+    states, stages, networks = _titles(STATE_TITLES), _titles(STAGE_TITLES), _Once(markup.network_title)
     significant = escape(_("Социально значимое (п. 23)"))
     out: list[str] = []
     for c in cases:
@@ -117,7 +109,7 @@ def message_rows(rows: Iterable[dict[str, Any]], *, now: dt.datetime, filter_que
     ``{"message", "route", "present"}`` of ``views.inbox._message_rows``."""
     head, tail = _link("web:message")
     query = f"?{escape(filter_query)}" if filter_query else ""
-    importances, networks = _Titles(IMPORTANCE_TITLES), _networks()
+    importances, networks = _titles(IMPORTANCE_TITLES), _Once(markup.network_title)
     mark, original = escape(_("Отметить")), escape(_("Оригинал"))
     flagged, significant = escape(_("возможно, п. 19")), escape(_("социально значимое"))
     in_thread, take = escape(_("ответ в ветке")), escape(_("Разобрать"))

@@ -63,9 +63,7 @@ def with_levels(cases: list[Case], *, now: dt.datetime) -> list[Case]:
     assignments: dict[int, list[Assignment]] = {}
     topics: dict[int, list[str]] = {}
     if ids:
-        rows = Assignment.objects.filter(case_id__in=ids).exclude(
-            status__in=[Assignment.Status.RETURNED, Assignment.Status.CANCELLED]
-        )
+        rows = Assignment.objects.filter(case_id__in=ids).exclude(status__in=Assignment.ENDED)
         for a in rows.select_related("department").only(
             "id", "case_id", "order", "is_lead", "status", "department__name", "department__short_name"
         ):
@@ -172,11 +170,7 @@ def my_cases_queryset(actor: Actor) -> QuerySet[Case]:
         return case_list(actor, CaseFilter(open_only=True), order="deadline")
 
     def active(**mine: Any) -> QuerySet[Any]:
-        return (
-            Assignment.objects.filter(case_open=True, **mine)
-            .exclude(status__in=[Assignment.Status.RETURNED, Assignment.Status.CANCELLED])
-            .values("case_id")
-        )
+        return Assignment.objects.filter(case_open=True, **mine).exclude(status__in=Assignment.ENDED).values("case_id")
 
     # Two IN lists, one per partial index: with the OR inside one subquery SQLite scanned every
     # open assignment (60 → 29 ms at 1,000,000 cases).

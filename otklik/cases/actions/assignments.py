@@ -18,11 +18,7 @@ from ..models import Assignment, Case
 
 
 def active_assignments(case: Case) -> list[Assignment]:
-    return [
-        a
-        for a in case.assignments.select_related("department").order_by("order")
-        if a.status not in (Assignment.Status.RETURNED, Assignment.Status.CANCELLED)
-    ]
+    return [a for a in case.assignments.select_related("department").order_by("order") if a.is_active]
 
 
 def lead_assignment(case: Case) -> Assignment | None:

@@ -13,7 +13,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from otklik.cases.actions import ACTION_TITLES
-from otklik.domain.networks import network
 from otklik.domain.workflow import DRAFT_KIND_TITLES, IMPORTANCE_TITLES, STAGE_TITLES, STATE_TITLES
 from otklik.sla import clock, display
 from otklik.web import markup
@@ -21,16 +20,9 @@ from otklik.web import markup
 register = template.Library()
 
 
-def _title(table: dict[Any, str], key: Any) -> str:
-    for k, v in table.items():
-        if str(k) == str(key):
-            return _(v)
-    return str(key or "")
-
-
 @register.filter
 def state_title(value: str) -> str:
-    return _title(STATE_TITLES, value)
+    return markup.title(STATE_TITLES, value)
 
 
 @register.filter
@@ -40,22 +32,22 @@ def action_title(value: str) -> str:
 
 @register.filter
 def stage_title(value: str) -> str:
-    return _title(STAGE_TITLES, value)
+    return markup.title(STAGE_TITLES, value)
 
 
 @register.filter
 def importance_title(value: str) -> str:
-    return _title(IMPORTANCE_TITLES, value)
+    return markup.title(IMPORTANCE_TITLES, value)
 
 
 @register.filter
 def draft_kind_title(value: str) -> str:
-    return _title(DRAFT_KIND_TITLES, value)
+    return markup.title(DRAFT_KIND_TITLES, value)
 
 
 @register.filter
 def network_title(code: str) -> str:
-    return _(network(code).title)
+    return markup.network_title(code)
 
 
 @register.filter
