@@ -92,6 +92,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# <select> written in Python (otklik/web/renderer.py); every other widget by Django's templates.
+FORM_RENDERER = "otklik.web.renderer.Renderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
