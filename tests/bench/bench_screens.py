@@ -312,9 +312,35 @@ def _rss_kib(pid: int) -> int:
     return total
 
 
+def _python_speed() -> float:
+    """Milliseconds this machine takes for a fixed piece of pure Python (best of three): the
+    figures below scale with it, so runs on different machines can be compared."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        table: dict[str, int] = {}
+        for i in range(300_000):
+            key = f"k{i % 1000}"
+            table[key] = table.get(key, 0) + i
+        best = min(best, time.perf_counter() - t0)
+    return best * 1000
+
+
+def _cpu_ticks() -> tuple[int, int]:
+    """(all, stolen) CPU ticks since boot from /proc/stat; (0, 0) where there is none. Time
+    stolen by the hypervisor is time the server had no core though it asked for one."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
+
+
 def main() -> None:
     print(f"Database: {LABEL}; {ARGS.cases:,} cases; gunicorn, {ARGS.workers} workers; {ARGS.clients} clients")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start (other people's work too)")
+    print(f"machine speed: a fixed piece of Python in {_python_speed():.0f} ms (lower is faster)")
+    ticks = _cpu_ticks()
     proc = None
     try:
         call_command("migrate", verbosity=0)
@@ -417,6 +443,11 @@ def main() -> None:
         if not ARGS.no_report:
             _report(people["head"][0], proc.pid)
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
+        end = _cpu_ticks()
+        if end[0] > ticks[0]:
+            print(
+                f"CPU time stolen by the hypervisor during the run: {100 * (end[1] - ticks[1]) / (end[0] - ticks[0]):.0f}%"
+            )
         print("targets: " + ("all met" if not missed else "missed by " + ", ".join(missed)))
     finally:
         if proc is not None and proc.poll() is None:
