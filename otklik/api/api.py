@@ -350,8 +350,9 @@ cases = Router(tags=["Обращения"])
 @cases.get("/", response=_responses({200: s.CasePage}, _READ), summary="Список обращений с фильтрами")
 def case_list(request: HttpRequest, filters: Query[s.CaseFilterIn]) -> Any:
     actor = _actor(request)
-    qs = selectors.case_list(actor, filters.to_filter(), order=filters.order)
-    items = list(qs[filters.offset : filters.offset + filters.limit])
+    items = selectors.case_slice(
+        actor, filters.to_filter(), order=filters.order, offset=filters.offset, limit=filters.limit
+    )
     return {"items": items, "limit": filters.limit, "offset": filters.offset}
 
 

@@ -50,7 +50,10 @@ class CaseFilter:
     number: int | None = None
 
 
-def case_list(actor: Actor, f: CaseFilter | None = None, *, order: str = "deadline") -> QuerySet[Case]:
+def case_list(
+    actor: Actor, f: CaseFilter | None = None, *, order: str = "deadline", walk: bool = False
+) -> QuerySet[Case]:
+    """The cases the actor sees, filtered and ordered; ``walk``: see ``fulltext.search_cases``."""
     qs = cases_visible_to(actor)
     f = f or CaseFilter()
     if f.state:
@@ -86,8 +89,49 @@ def case_list(actor: Actor, f: CaseFilter | None = None, *, order: str = "deadli
     if f.number:
         qs = qs.filter(number=f.number)
     if f.text and f.text.strip():
-        qs = fulltext.search_cases(qs, f.text)
+        qs = fulltext.search_cases(qs, f.text, walk=walk)
     return ordered(qs, order)
+
+
+#: From how many full-text matches a search reads a page by walking the list's index
+#: (``case_slice``) instead of reading every match and sorting them. Reading a match by its rowid
+#: costs about 2 µs; walking costs about the number of open cases passed before a page is full.
+COMMON_MATCHES = 2000
+
+
+def case_slice(actor: Actor, f: CaseFilter, *, order: str, offset: int, limit: int) -> list[Case]:
+    """``case_list(actor, f, order=order)[offset:offset + limit]``, read faster when the search
+    text matches many cases (SQLite).
+
+    The deadline order puts the open cases with a deadline first, by deadline, and then the rest
+    (without a deadline: closed or refused) newest first. For a common word the first part is
+    read by walking the open cases' deadline index (``case_open_deadline``) and probing the
+    matches, the second by walking the cases' date index (``case_period``), each stopping once
+    the slice is full: at 100,000 cases a word in 28,581 of them took 57–130 ms sorted and takes
+    15–25 ms walked. Cases come back in exactly the list's order, as long as every case with a
+    deadline is open (``refresh_derived`` clears the deadline of a closed case); one that is not
+    would be listed among the cases without one.
+    """
+    qs = case_list(actor, f, order=order)
+    if order != "deadline" or not (f.text and f.text.strip()):
+        return list(qs[offset : offset + limit])
+    matches = fulltext.count_case_matches(qs, f.text)
+    if matches is None or matches < COMMON_MATCHES:
+        return list(qs[offset : offset + limit])
+    walk = case_list(actor, f, order=order, walk=True)
+    due = Q(open_condition(), next_deadline_at__isnull=False)
+    first = walk.filter(due).order_by("next_deadline_at", "-detected_at", "-id").values_list("pk", flat=True)
+    ids = list(first[offset : offset + limit])
+    if len(ids) < limit:
+        # How many cases the first part holds: known from the slice unless it started past them.
+        before = offset + len(ids) if ids or offset == 0 else first.count()
+        rest = walk.exclude(due).order_by("-detected_at", "-id").values_list("pk", flat=True)
+        start = max(0, offset - before)
+        ids += list(rest[start : start + limit - len(ids)])
+    position = {pk: i for i, pk in enumerate(ids)}
+    cases = list(ordered(Case.objects.filter(pk__in=ids), order))
+    cases.sort(key=lambda c: position[c.pk])
+    return cases
 
 
 def ordered(qs: QuerySet[Case], order: str = "deadline") -> QuerySet[Case]:

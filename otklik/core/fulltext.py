@@ -108,15 +108,35 @@ def _pg_either(qs: QuerySet[M], table: str, tsv: RawSQL, like: str, words: list[
     return qs.filter(pk__in=RawSQL(sql, [*tsv.params, pattern]))
 
 
-def search_cases(qs: QuerySet[M], query: str) -> QuerySet[M]:
-    """``qs`` (of ``cases.Case``) narrowed to the cases whose summary matches ``query``."""
+def search_cases(qs: QuerySet[M], query: str, *, walk: bool = False) -> QuerySet[M]:
+    """``qs`` (of ``cases.Case``) narrowed to the cases whose summary matches ``query``.
+
+    ``walk`` (SQLite): the matches are only probed, so that the database walks the list's own
+    index in order and stops after a page, instead of reading every match by its rowid first
+    and sorting them — the plan for a word that matches thousands of cases
+    (``count_case_matches``). PostgreSQL plans it alike either way.
+    """
     words = terms(query)
     if not words:
         return qs
     table = qs.model._meta.db_table
     if _vendor(qs) == "postgresql":
         return _pg_either(qs, table, _russian_match(table, "summary", words), f'"{table}"."search_text" LIKE %s', words)
-    return _sqlite_filter(qs, words, fts="otklik_fts_case", like_field="search_text")
+    return _sqlite_filter(qs, words, fts="otklik_fts_case", like_field="search_text", walk=walk)
+
+
+def count_case_matches(qs: QuerySet[Any], query: str) -> int | None:
+    """How many cases of every administration the full-text index holds for the query's words
+    of three letters or more — a cheap upper bound of the search's result (SQLite's FTS counts
+    it without reading a case); ``None`` on PostgreSQL or for a query of short words only."""
+    long_words = [w for w in terms(query) if len(w) >= MIN_FRAGMENT]
+    if not long_words or _vendor(qs) != "sqlite":
+        return None
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM otklik_fts_case WHERE otklik_fts_case MATCH %s", [_fts5_expression(long_words)]
+        )
+        return int(cursor.fetchone()[0])
 
 
 def search_messages(qs: QuerySet[M], query: str) -> QuerySet[M]:
@@ -131,11 +151,20 @@ def search_messages(qs: QuerySet[M], query: str) -> QuerySet[M]:
     return _sqlite_filter(qs, words, fts="otklik_fts_message", like_field=None)
 
 
-def _sqlite_filter(qs: QuerySet[M], words: list[str], *, fts: str, like_field: str | None) -> QuerySet[M]:
+def _sqlite_filter(
+    qs: QuerySet[M], words: list[str], *, fts: str, like_field: str | None, walk: bool = False
+) -> QuerySet[M]:
     long_words = [w for w in words if len(w) >= MIN_FRAGMENT]
     short_words = [w for w in words if len(w) < MIN_FRAGMENT]
     if long_words:
-        qs = qs.filter(pk__in=RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [_fts5_expression(long_words)]))
+        matches = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"
+        if walk:
+            # The unary + keeps SQLite from driving the query by the rowids of the matches.
+            table = qs.model._meta.db_table
+            probe = RawSQL(f'+"{table}"."id" IN ({matches})', [_fts5_expression(long_words)], BooleanField())
+            qs = qs.filter(probe)
+        else:
+            qs = qs.filter(pk__in=RawSQL(matches, [_fts5_expression(long_words)]))
     for word in short_words:  # one or two letters: no trigram, a scan of what is left
         if like_field:
             qs = qs.filter(**{f"{like_field}__contains": word})

@@ -229,3 +229,54 @@ def test_sqlite_full_text_index_is_rebuilt_when_a_table_rebuild_dropped_its_trig
     assert not fulltext.search_cases(Case.objects.all(), "подъезд").exists()
     fulltext.install(connection)
     assert [c.pk for c in fulltext.search_cases(Case.objects.all(), "подъезд")] == [case["id"]]
+
+
+@pytest.mark.django_db
+def test_a_common_words_page_read_by_walking_the_index_is_the_lists_own_slice(org, monkeypatch):
+    """``case_slice``: for a word in many cases (SQLite) the page is read by walking the open
+    cases' deadline index and then the others' date index; every slice — inside the open part,
+    across into the closed part, wholly past it, beyond the end — is the list's own, on both
+    databases (PostgreSQL reads the plain slice)."""
+    from otklik.cases import selectors
+
+    now = chita(2026, 12, 7, 10, 0)
+    rows = []
+    for i in range(60):
+        open_ = i % 3 != 0
+        summary = "Прорвало трубу" if i % 4 else "Яма на дороге"
+        rows.append(
+            Case(
+                administration=org.adm,
+                number=1000 + i,
+                state="in_work" if open_ else ("closed" if i % 2 else "refused"),
+                network="vk",
+                summary=summary,
+                search_text=summary.lower(),
+                # Ties on the deadline and on the date, so that the later keys decide too.
+                detected_at=now - dt.timedelta(hours=i % 7),
+                next_deadline_at=now + dt.timedelta(hours=i % 5) if open_ else None,
+                detected_by=org.users["curator"],
+            )
+        )
+    Case.objects.bulk_create(rows)
+    actor = org.actor("curator")
+    monkeypatch.setattr(selectors, "COMMON_MATCHES", 5)
+    for query in ("труба", "трубы ПРОРВАЛО", "дорог"):
+        f = selectors.CaseFilter(text=query)
+        everything = [c.pk for c in selectors.case_list(actor, f, order="deadline")]
+        assert len(everything) >= 15
+        for offset, limit in ((0, 10), (0, 100), (20, 7), (len(everything) - 3, 10), (200, 5)):
+            page = selectors.case_slice(actor, f, order="deadline", offset=offset, limit=limit)
+            assert [c.pk for c in page] == everything[offset : offset + limit], (query, offset, limit)
+        # The open part alone, and the other order, go the same way.
+        opened = selectors.CaseFilter(text=query, open_only=True)
+        assert [c.pk for c in selectors.case_slice(actor, opened, order="deadline", offset=3, limit=4)] == [
+            c.pk for c in selectors.case_list(actor, opened, order="deadline")[3:7]
+        ]
+        assert [c.pk for c in selectors.case_slice(actor, f, order="detected", offset=2, limit=5)] == [
+            c.pk for c in selectors.case_list(actor, f, order="detected")[2:7]
+        ]
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        assert fulltext.count_case_matches(Case.objects.all(), "труба") == 45
