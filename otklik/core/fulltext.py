@@ -79,6 +79,11 @@ def _vendor(qs: QuerySet[Any]) -> str:
     return str(connections[qs.db].vendor)
 
 
+def _long(words: list[str]) -> list[str]:
+    """The words long enough for the trigram index (SQLite's FTS5)."""
+    return [w for w in words if len(w) >= MIN_FRAGMENT]
+
+
 def _fts5_expression(words: list[str]) -> str:
     return " AND ".join('"' + stem(w).replace('"', '""') + '"' for w in words)
 
@@ -129,7 +134,7 @@ def count_case_matches(qs: QuerySet[Any], query: str) -> int | None:
     """How many cases of every administration the full-text index holds for the query's words
     of three letters or more — a cheap upper bound of the search's result (SQLite's FTS counts
     it without reading a case); ``None`` on PostgreSQL or for a query of short words only."""
-    long_words = [w for w in terms(query) if len(w) >= MIN_FRAGMENT]
+    long_words = _long(terms(query))
     if not long_words or _vendor(qs) != "sqlite":
         return None
     with connections[qs.db].cursor() as cursor:
@@ -154,17 +159,17 @@ def search_messages(qs: QuerySet[M], query: str) -> QuerySet[M]:
 def _sqlite_filter(
     qs: QuerySet[M], words: list[str], *, fts: str, like_field: str | None, walk: bool = False
 ) -> QuerySet[M]:
-    long_words = [w for w in words if len(w) >= MIN_FRAGMENT]
+    long_words = _long(words)
     short_words = [w for w in words if len(w) < MIN_FRAGMENT]
     if long_words:
         matches = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s"
+        params = [_fts5_expression(long_words)]
         if walk:
             # The unary + keeps SQLite from driving the query by the rowids of the matches.
             table = qs.model._meta.db_table
-            probe = RawSQL(f'+"{table}"."id" IN ({matches})', [_fts5_expression(long_words)], BooleanField())
-            qs = qs.filter(probe)
+            qs = qs.filter(RawSQL(f'+"{table}"."id" IN ({matches})', params, BooleanField()))
         else:
-            qs = qs.filter(pk__in=RawSQL(matches, [_fts5_expression(long_words)]))
+            qs = qs.filter(pk__in=RawSQL(matches, params))
     for word in short_words:  # one or two letters: no trigram, a scan of what is left
         if like_field:
             qs = qs.filter(**{f"{like_field}__contains": word})

@@ -6,7 +6,7 @@ topic list; the two took some 8 ms of a request's CPU at 100,000 cases (a third 
 issue allows the whole page). Writing the same markup here costs well under a millisecond.
 
 The output is Django's ``select.html`` / ``select_option.html`` / ``attrs.html``, byte for byte
-apart from whitespace between tags; ``tests/web/test_renderer.py`` compares the two.
+apart from whitespace between tags; ``tests/integration/test_renderer.py`` compares the two.
 """
 
 from __future__ import annotations
