@@ -10,8 +10,9 @@ installation with many administrations loads a national year into all of them at
 ``otklik calendar import FILE --all``.
 
 How a loaded year reaches the calendars: a built :class:`WorkingCalendar` is cached per process
-and keyed by everything it is made of — zone, schedule file, exceptions, and the ids of the
-loaded years — so every process picks up a new year on its next build, with no signal to send.
+and keyed by the administration's zone, schedule file and ``calendar_version``, which every save
+or delete of an exception or a loaded year renews (a signal, ``calendar_changed``) — so every
+process picks up the change on its next page, and a page runs no query for its calendar.
 Stored stage deadlines of open cases are recomputed after the change is committed
 (``otklik.sla.tasks.recompute_deadlines_later`` → ``otklik.cases.actions.deadlines``), as Zammad
 does when a calendar changes; this module does not start it itself, so that the organisation
@@ -44,7 +45,24 @@ _CALENDARS: dict[tuple[object, ...], WorkingCalendar] = {}
 
 
 def administration_calendar(administration: Administration) -> WorkingCalendar:
-    """The working calendar of an administration: its zone, schedule, exceptions and loaded years."""
+    """The working calendar of an administration: its zone, schedule, exceptions and loaded years.
+
+    Built once per process for each ``calendar_version`` of the administration, which every save or
+    delete of an exception or a loaded year renews (``calendar_changed``); a page whose calendar is
+    built already runs no query for it.
+    """
+    key = (administration.pk, administration.timezone, administration.schedule_toml, administration.calendar_version)
+    cached = _CALENDARS.get(key)
+    if cached is not None:
+        return cached
+    calendar = _build(administration)
+    if len(_CALENDARS) > 256:
+        _CALENDARS.clear()
+    _CALENDARS[key] = calendar
+    return calendar
+
+
+def _build(administration: Administration) -> WorkingCalendar:
     from otklik.domain.calendar import DayException, WorkingCalendar
 
     rows = tuple(
@@ -52,11 +70,6 @@ def administration_calendar(administration: Administration) -> WorkingCalendar:
         .order_by("date")
         .values_list("date", "kind", "start", "end", "break_start", "break_end", "note")
     )
-    years = tuple(_current_years(administration).values_list("pk", "year", "sha256", "loaded_at"))
-    key = (administration.pk, administration.timezone, administration.schedule_toml, rows, years)
-    cached = _CALENDARS.get(key)
-    if cached is not None:
-        return cached
     if administration.schedule_toml.strip():
         base = WorkingCalendar.from_toml(administration.schedule_toml, source=f"administration:{administration.slug}")
     else:
@@ -64,19 +77,39 @@ def administration_calendar(administration: Administration) -> WorkingCalendar:
         # be computed; the production calendar logs a loud warning, and the banner of the UI
         # (``calendar_warning``) tells the administrator and the curators from 1 October.
         base = WorkingCalendar(tz=administration.timezone, strict_years=False)
+    years = _year_data(administration) if base.production is not None else []
     if years and base.production is not None:
-        base = base.with_production(base.production.with_years(_year_data(administration)))
+        base = base.with_production(base.production.with_years(years))
     exceptions = []
     for date, kind, start, end, break_start, break_end, note in rows:
         exc = CalendarException(
             date=date, kind=kind, start=start, end=end, break_start=break_start, break_end=break_end
         )
         exceptions.append(DayException(date=date, kind=kind, intervals=exc.intervals(), note=note))
-    calendar = base.with_exceptions(exceptions) if exceptions else base
-    if len(_CALENDARS) > 256:
-        _CALENDARS.clear()
-    _CALENDARS[key] = calendar
-    return calendar
+    return base.with_exceptions(exceptions) if exceptions else base
+
+
+def calendar_changed(sender: Any, instance: CalendarException | ProductionCalendarYear, **kwargs: Any) -> None:
+    """An exception or a loaded year was saved or deleted: give the administration a new
+    ``calendar_version``, so that every process builds its calendar again on its next use.
+
+    Connected in ``OrganizationConfig.ready``. A bulk ``update()`` or raw SQL sends no signal: call
+    ``renew_calendar_version`` after one.
+    """
+    # The administration this request holds (``instance.administration``, when it was given one)
+    # is told too, so the rest of the request sees the change as well.
+    held = instance._state.fields_cache.get("administration")
+    renew_calendar_version(instance.administration_id, held=held)
+
+
+def renew_calendar_version(administration_id: int, *, held: Administration | None = None) -> None:
+    import secrets
+
+    version = secrets.token_hex(16)
+    Administration.objects.filter(pk=administration_id).update(calendar_version=version)
+    if held is not None:
+        held.calendar_version = version
+        held.__dict__.pop("calendar", None)  # the cached_property
 
 
 def _current_years(administration: Administration) -> Any:

@@ -52,6 +52,12 @@ class Administration(models.Model):
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    #: A new random value whenever a calendar exception or a loaded production year of this
+    #: administration is saved or deleted (``calendars.calendar_changed``): the key of the built
+    #: calendar in each process, so that a page needs no query to know its calendar is current.
+    #: Random, not a counter: a change rolled back with its transaction must not leave a calendar
+    #: built inside it under the number the next change will take.
+    calendar_version = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("администрация")

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.db import connection
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
@@ -83,7 +83,20 @@ def board_url(
     for key, value in (("department", department), ("topic", topic), ("in_place", place), ("network", network)):
         if value:
             query[key] = value
-    return f"{reverse('web:board')}?{urlencode(query)}"
+    return f"{_board_path()}?{urlencode(query)}"
+
+
+_BOARD_PATHS: dict[str, str] = {}
+
+
+def _board_path() -> str:
+    """The board's path, reversed once per script prefix: the dashboard writes about 160 links, and
+    a ``reverse`` each was a tenth of its time (12 of 120 ms of CPU at 100,000 cases)."""
+    prefix = get_script_prefix()
+    path = _BOARD_PATHS.get(prefix)
+    if path is None:
+        path = _BOARD_PATHS[prefix] = reverse("web:board")
+    return path
 
 
 @dataclass
@@ -406,7 +419,7 @@ def dashboard(actor: Actor, *, start: dt.date | None = None, now: dt.datetime | 
             **links(None),
             "detected": board_url("detected", start, end),
             "significant": board_url("significant", start, end),
-            "open_overdue": f"{reverse('web:board')}?overdue=1",
+            "open_overdue": f"{_board_path()}?overdue=1",
         },
         trend_weeks=mark_safe(_trend_svg(adm, week_buckets, now, _("Динамика по неделям"))),
         trend_months=mark_safe(_trend_svg(adm, month_buckets, now, _("Динамика по месяцам"))),
