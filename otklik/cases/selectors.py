@@ -101,21 +101,22 @@ COMMON_MATCHES = 2000
 
 def case_slice(actor: Actor, f: CaseFilter, *, order: str, offset: int, limit: int) -> list[Case]:
     """``case_list(actor, f, order=order)[offset:offset + limit]``, read faster when the search
-    text matches many cases (SQLite).
+    text matches many cases.
 
     The deadline order puts the open cases with a deadline first, by deadline, and then the rest
     (without a deadline: closed or refused) newest first. For a common word the first part is
     read by walking a deadline index of the open cases (SQLite takes ``case_open_levels``, which
-    covers the query) and probing the matches, the second by walking the cases' date index
-    (``case_period``), each stopping once the slice is full: at 100,000 cases a word in 28,581
-    of them took 57–130 ms sorted and takes 12–15 ms walked. Cases come back in exactly the
+    covers the query) and probing each case for the match (SQLite: its FTS rowids; PostgreSQL:
+    the ``russian`` vector or the fragment, computed for the row), the second by walking the
+    cases' date index (``case_period``), each stopping once the slice is full: at 100,000 cases
+    a word in 28,581 of them took 57–130 ms sorted and takes 12–15 ms walked (SQLite). Cases come back in exactly the
     list's order, as long as every case with a deadline is open (``refresh_derived`` clears the
     deadline of a closed case); one that is not would be listed among the cases without one.
     """
     common = (
         order == "deadline"
         and bool(f.text and f.text.strip())
-        and (fulltext.count_case_matches(Case.objects.all(), f.text or "") or 0) >= COMMON_MATCHES
+        and (fulltext.count_case_matches(Case.objects.all(), f.text or "", cap=COMMON_MATCHES) or 0) >= COMMON_MATCHES
     )
     if not common:
         return list(case_list(actor, f, order=order)[offset : offset + limit])
