@@ -29,7 +29,9 @@ p.add_argument("--as", dest="user", default="bench-curator")
 p.add_argument("-n", type=int, default=20, help="requests profiled")
 p.add_argument("--top", type=int, default=30)
 p.add_argument("--sql", action="store_true", help="print each query of one request")
+p.add_argument("--sql-chars", type=int, default=400, help="how much of each query --sql prints")
 p.add_argument("--cpu", action="store_true", help="only time each path: CPU median and p95 of -n requests")
+p.add_argument("--callers", help="also print who calls the functions matching this (pstats pattern)")
 ARGS = p.parse_args()
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -95,9 +97,13 @@ def main() -> None:
         out = io.StringIO()
         pstats.Stats(prof, stream=out).strip_dirs().sort_stats(key).print_stats(ARGS.top)
         print(out.getvalue().split("\n", 6)[-1])
+    if ARGS.callers:
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).strip_dirs().sort_stats("cumulative").print_callers(ARGS.callers)
+        print(out.getvalue())
     if ARGS.sql:
         for t, sql in queries:
-            print(f"{t * 1000:7.1f} ms  {sql[:400]}")
+            print(f"{t * 1000:7.1f} ms  {sql[: ARGS.sql_chars]}")
 
 
 if __name__ == "__main__":
