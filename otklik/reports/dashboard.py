@@ -205,20 +205,24 @@ def _overdue(
     numbers: dict[int | None, list[int]] = {}
     stages = f.with_dept(f.answers_overdue(adm, hi, now), StageKey.ANSWER.value)
     if connection.vendor == "postgresql":
-        # PostgreSQL counts and ranks in the database: a GROUP BY and a window of the first
-        # OVERDUE_IN_LINK a department (91 → 51 ms at 100,000 cases, where the pass below spent
-        # most of its time fetching rows). SQLite is faster with the one pass (139 ms against
-        # 117 + 158 ms for the two queries at 1,000,000 cases).
-        counts = {r["dept"]: r["n"] for r in stages.values("dept").annotate(n=Count("id")).order_by()}
+        # PostgreSQL counts and ranks in the database, in one query: a window counts each
+        # department's stages, another numbers its first OVERDUE_IN_LINK (91 → 51 ms at 100,000
+        # cases against the pass below, which spent most of its time fetching rows; 54 → 24 ms
+        # of SQL once the count and the ranking were one scan, not a GROUP BY and a window).
+        # SQLite is faster with the one pass (139 ms against 117 + 158 ms for two queries at
+        # 1,000,000 cases).
+        by_dept = [F("dept")]
         ranked = (
             stages.annotate(
-                rank=Window(RowNumber(), partition_by=[F("dept")], order_by=[F("due_at").asc(), F("id").asc()])
+                rank=Window(RowNumber(), partition_by=by_dept, order_by=[F("due_at").asc(), F("id").asc()]),
+                total=Window(Count("id"), partition_by=by_dept),
             )
             .filter(rank__lte=OVERDUE_IN_LINK)
-            .values_list("dept", "case__number")
+            .values_list("dept", "case__number", "total")
             .order_by("dept", "rank")
         )
-        for dept, number in ranked:
+        for dept, number, total in ranked:
+            counts[dept] = total
             kept = numbers.setdefault(dept, [])
             if number not in kept:  # (a case's second overdue answer, rare, leaves one fewer)
                 kept.append(number)

@@ -256,3 +256,21 @@ def test_the_current_month_is_the_default_and_nothing_comes_from_a_cdn(client: C
 def test_other_roles_cannot_read_the_dashboard(client: Client, org: Any) -> None:
     for user in ("zhkh", "zhkh_head"):
         assert _get(client, org, reverse("web:dashboard"), user=user).status_code == 403
+
+
+def test_overdue_counts_every_stage_though_the_link_carries_the_first_few(
+    org: Any, month: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``_overdue``: a department's figure is all its overdue answers; its П.22 link carries
+    only the most overdue ``OVERDUE_IN_LINK`` case numbers, in order (one query on PostgreSQL,
+    one pass on SQLite)."""
+    from otklik.reports import dashboard
+    from otklik.reports.periods import instants
+
+    _lo, hi = instants(org.adm, *MAY)
+    counts, numbers = dashboard._overdue(org.adm, hi, REPORT_NOW)
+    assert sum(counts.values()) >= 3 and max(counts.values()) >= 2, counts
+    monkeypatch.setattr(dashboard, "OVERDUE_IN_LINK", 1)
+    capped_counts, capped = dashboard._overdue(org.adm, hi, REPORT_NOW)
+    assert capped_counts == counts
+    assert capped == {dept: kept[:1] for dept, kept in numbers.items()}
