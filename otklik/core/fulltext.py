@@ -104,12 +104,13 @@ def _like_pattern(words: list[str]) -> str:
 
 def _pg_either(qs: QuerySet[M], table: str, tsv: RawSQL, like: str, words: list[str]) -> QuerySet[M]:
     """PostgreSQL: the rows whose words match (the ``russian`` GIN index) or that hold the phrase as
-    a fragment (the trigram GIN index), as ``id IN (… UNION …)``.
+    a fragment (the trigram GIN index), as the union of the two.
 
     Written as ``tsv OR like`` inside the list's query, the planner walks the list's ordering index
     and computes ``to_tsvector`` row by row until it has a page: 2.3 s for a rare word at 100,000
-    cases (``bench_screens.py``). The union lets each half use its own index; the list then only
-    probes the result.
+    cases (``bench_screens.py``); for a common word that walk is the fast plan, which
+    ``search_cases(walk=True)`` asks for. The union lets each half use its own index; the list
+    then only probes the result.
 
     The probe is ``id = ANY(ARRAY(…))``: the union runs once, and the list reads its rows by the
     primary key. As ``id IN (…)`` the planner joined the union by hash to a scan of the whole
