@@ -122,12 +122,6 @@ def _pg_either(qs: QuerySet[M], table: str, tsv: RawSQL, like: str, words: list[
     return qs.filter(RawSQL(f'"{table}"."id" = ANY(ARRAY({sql}))', [*tsv.params, _like_pattern(words)], BooleanField()))
 
 
-def _pg_case_match(table: str, words: list[str]) -> tuple[str, list[str]]:
-    """PostgreSQL: ``tsv OR like`` over a case's summary, inline, with its parameters."""
-    tsv = _russian_match(table, "summary", words)
-    return f'({tsv.sql} OR "{table}"."search_text" LIKE %s)', [*tsv.params, _like_pattern(words)]
-
-
 def search_cases(qs: QuerySet[M], query: str, *, walk: bool = False) -> QuerySet[M]:
     """``qs`` (of ``cases.Case``) narrowed to the cases whose summary matches ``query``.
 
@@ -141,10 +135,10 @@ def search_cases(qs: QuerySet[M], query: str, *, walk: bool = False) -> QuerySet
         return qs
     table = qs.model._meta.db_table
     if _vendor(qs) == "postgresql":
+        tsv, like = _russian_match(table, "summary", words), f'"{table}"."search_text" LIKE %s'
         if walk:
-            sql, params = _pg_case_match(table, words)
-            return qs.filter(RawSQL(sql, params, BooleanField()))
-        return _pg_either(qs, table, _russian_match(table, "summary", words), f'"{table}"."search_text" LIKE %s', words)
+            return qs.filter(RawSQL(f"({tsv.sql} OR {like})", [*tsv.params, _like_pattern(words)], BooleanField()))
+        return _pg_either(qs, table, tsv, like, words)
     return _sqlite_filter(qs, words, fts="otklik_fts_case", like_field="search_text", walk=walk)
 
 
@@ -159,20 +153,15 @@ def count_case_matches(qs: QuerySet[Any], query: str, *, cap: int) -> int | None
     if _vendor(qs) == "postgresql":
         if not words:
             return None
-        tsv = _russian_match("cases_case", "summary", words)
-        with connections[qs.db].cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM cases_case WHERE {tsv.sql} LIMIT %s) AS hits", [*tsv.params, cap]
-            )
-            return int(cursor.fetchone()[0])
-    long_words = _long(words)
-    if not long_words:
-        return None
+        tsv = _russian_match(qs.model._meta.db_table, "summary", words)
+        hits, params = f"{qs.model._meta.db_table} WHERE {tsv.sql}", list(tsv.params)
+    else:
+        long_words = _long(words)
+        if not long_words:
+            return None
+        hits, params = "otklik_fts_case WHERE otklik_fts_case MATCH %s", [_fts5_expression(long_words)]
     with connections[qs.db].cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM otklik_fts_case WHERE otklik_fts_case MATCH %s LIMIT %s) AS hits",
-            [_fts5_expression(long_words), cap],
-        )
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {hits} LIMIT %s) AS hits", [*params, cap])
         return int(cursor.fetchone()[0])
 
 

@@ -234,16 +234,28 @@ def _load(base: str, headers: dict[str, str], screen: Screen, n: int, seed: int,
         out.put([(0.0, 0, f"client: {exc!r}")])
 
 
-def _tree_cpu_s(pid: int) -> float:
-    """CPU seconds (user and system) used so far by a process and everything under it."""
-    total, todo = 0.0, [pid]
+def _process_tree(pid: int) -> list[int]:
+    """A process and everything under it (Linux's ``/proc/…/task/…/children``): ``otklik serve``
+    starts gunicorn, whose workers are its children."""
+    found, todo = [], [pid]
     while todo:
         p = todo.pop()
+        found.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            pass
+    return found
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) used so far by a process and everything under it."""
+    total = 0.0
+    for p in _process_tree(pid):
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            for task in Path(f"/proc/{p}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
         except (OSError, ValueError, IndexError):
             pass
     return total
@@ -315,12 +327,10 @@ def _cpu_ms(screen: Screen, user: Any, token: str, n: int) -> tuple[float, float
 
 
 def _rss_kib(pid: int) -> int:
-    """Peak resident memory (VmHWM) of a process and its children, in KiB."""
+    """Peak resident memory (VmHWM) of the largest process of a process and everything under it,
+    in KiB."""
     total = 0
-    pids = [pid] + [
-        int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    ]
-    for p in pids:
+    for p in _process_tree(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
