@@ -118,13 +118,25 @@ DATABASE_URL = env("DATABASE_URL", DEFAULT_SQLITE_URL)
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server, the worker and beat read while one of them writes; the busy
-    # timeout makes a writer wait for the lock instead of failing at once.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # timeout makes a writer wait for the lock instead of failing at once. A connection is kept
+    # between requests as on PostgreSQL: opening one (file, WAL, the three pragmas) was 7 % of
+    # a list page's CPU in the app server. Outside a transaction it holds no lock nor snapshot.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env("PG_RANDOM_PAGE_COST", "1.1").strip():
+    # PostgreSQL's default random_page_cost (4) prices an index probe for a spinning disk. Our
+    # tables live in RAM or on SSD, and with 4 the planner read all 100,000 topic links to count
+    # one month's 400 cases (17 ms against 1.3 ms by the index). Sent as a session option, so it
+    # needs no superuser; empty leaves the server's value (behind PgBouncer, which refuses
+    # startup options unless `ignore_startup_parameters = options`, set it on the database).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"]["options"] = (
+        DATABASES["default"]["OPTIONS"].get("options", "")
+        + f" -c random_page_cost={float(env('PG_RANDOM_PAGE_COST', '1.1'))}"
+    ).strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
