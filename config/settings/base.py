@@ -246,8 +246,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Sessions live in the database (Django's default, said here on purpose): any web replica can
 # serve any request, nothing is kept in a process. ``OTKLIK_SESSIONS=redis`` keeps them in Redis
-# (``OTKLIK_REDIS_URL``) instead, through Django's cache.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# (``OTKLIK_REDIS_URL``) instead, through Django's cache. ``otklik.security.sessions`` is
+# Django's database engine with its read as one plain query (every page reads its session).
+SESSION_ENGINE = "otklik.security.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
