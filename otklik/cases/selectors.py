@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import F, Min, Prefetch, Q, QuerySet
+from django.db import connection, models
+from django.db.models import F, Min, Q, QuerySet
 
 from otklik.core import fulltext
 from otklik.core.errors import NotFound
@@ -157,39 +159,127 @@ def case_get(actor: Actor, case_id: int) -> Case:
 
 
 def case_detail(actor: Actor, case_id: int) -> Case:
-    """The case with its messages, assignments, drafts, stages and events prefetched, in one
-    visibility-checked query and its prefetches. The case's administration is the actor's own
-    object (the same row: visibility starts from it), so its calendar is built once a request."""
+    """The case with its topics, messages, assignments, drafts (with their attachments), stages,
+    events and attachments loaded, as ``prefetch_related`` would leave them (``case.drafts.all()``
+    runs no query), each related row with the people and departments it names.
+
+    The case comes through the actor's visibility; what hangs on it is read by ``_load_case``. The
+    case's administration is the actor's own object (the same row: visibility starts from it), so
+    its calendar is built once a request."""
     case = (
         cases_visible_to(actor)
         .filter(pk=case_id)
         .select_related("place__parent", "repeat_of", "detected_by")
-        .prefetch_related(
-            "topics",
-            Prefetch(
-                "messages",
-                queryset=Message.objects.select_related("brought_by", "brought_by_token").order_by(
-                    "published_at", "id"
-                ),
-            ),
-            Prefetch(
-                "assignments", queryset=Assignment.objects.select_related("department", "assignee").order_by("order")
-            ),
-            Prefetch(
-                "drafts",
-                queryset=Draft.objects.select_related("author", "reviewed_by")
-                .prefetch_related("attachments")
-                .order_by("version"),
-            ),
-            Prefetch("stages", queryset=Stage.objects.select_related("department").order_by("started_at", "id")),
-            Prefetch("events", queryset=CaseEvent.objects.select_related("actor").order_by("at", "id")),
-        )
+        .order_by()
         .first()
     )
     if case is None:
         raise NotFound("Обращение не найдено.")
     case.administration = actor.administration
+    _load_case(case)
     return case
+
+
+def _load_case(case: Case) -> None:
+    """Read what the case page shows of ``case`` by plain queries, one a table.
+
+    ``prefetch_related`` with ``select_related`` did the same in seven queries, but the ORM spent
+    about 1 ms of CPU building each one (their SQL took 0.1 ms), and its prefetch machinery more:
+    the case page's largest cost (8.8 of its 28 ms; 4.9 ms now). These queries read the same rows
+    in the same order (``ORDER BY`` as the ORM wrote it); the people and departments they name
+    come in one query each. ``tests/integration/test_case_page.py`` holds the result to what
+    ``prefetch_related`` gives."""
+    from django.contrib.auth import get_user_model
+
+    from otklik.organization.models import ApiToken, Department, Topic
+
+    from .models import Attachment
+
+    User = get_user_model()
+    qn = connection.ops.quote_name
+    pk = case.pk
+
+    def rows(model: type[models.Model], where: str, order: str) -> list[Any]:
+        table = qn(model._meta.db_table)
+        return list(model._default_manager.raw(f"SELECT * FROM {table} WHERE {where} ORDER BY {order}", [pk]))
+
+    topics = list(
+        Topic.objects.raw(
+            f"SELECT t.* FROM {qn(Topic._meta.db_table)} t INNER JOIN {qn(Case.topics.through._meta.db_table)} ct"
+            f" ON ct.{qn('topic_id')} = t.{qn('id')} WHERE ct.{qn('case_id')} = %s ORDER BY t.{qn('name')} ASC",
+            [pk],
+        )
+    )
+    messages = rows(Message, f"{qn('case_id')} = %s", f"{qn('published_at')} ASC, {qn('id')} ASC")
+    assignments = rows(Assignment, f"{qn('case_id')} = %s", f"{qn('order')} ASC")
+    drafts = rows(Draft, f"{qn('case_id')} = %s", f"{qn('version')} ASC")
+    attachments = rows(Attachment, f"{qn('case_id')} = %s", f"{qn('id')} ASC")
+    stages = rows(Stage, f"{qn('case_id')} = %s", f"{qn('started_at')} ASC, {qn('id')} ASC")
+    events = rows(CaseEvent, f"{qn('case_id')} = %s", f"{qn('at')} ASC, {qn('id')} ASC")
+
+    user_ids = {
+        *(m.brought_by_id for m in messages),
+        *(a.assignee_id for a in assignments),
+        *(d.author_id for d in drafts),
+        *(d.reviewed_by_id for d in drafts),
+        *(e.actor_id for e in events),
+    } - {None}
+    department_ids = ({a.department_id for a in assignments} | {s.department_id for s in stages}) - {None}
+    token_ids = {m.brought_by_token_id for m in messages} - {None}
+
+    def by_id(model: type[models.Model], ids: set[Any]) -> dict[Any, Any]:
+        if not ids:
+            return {}
+        marks = ", ".join(["%s"] * len(ids))
+        found = model._default_manager.raw(
+            f"SELECT * FROM {qn(model._meta.db_table)} WHERE {qn('id')} IN ({marks})", sorted(ids)
+        )
+        return {obj.pk: obj for obj in found}
+
+    people = by_id(User, user_ids)
+    departments = by_id(Department, department_ids)
+    tokens = by_id(ApiToken, token_ids)
+
+    def hang(objs: list[Any], name: str, by_id: dict[Any, Any]) -> None:
+        for obj in objs:
+            obj._state.fields_cache[name] = by_id.get(getattr(obj, f"{name}_id"))
+
+    hang(messages, "brought_by", people)
+    hang(messages, "brought_by_token", tokens)
+    hang(assignments, "department", departments)
+    hang(assignments, "assignee", people)
+    hang(drafts, "author", people)
+    hang(drafts, "reviewed_by", people)
+    hang(stages, "department", departments)
+    hang(events, "actor", people)
+    hang(attachments, "draft", {d.pk: d for d in drafts})
+    for obj in (*messages, *assignments, *drafts, *attachments, *stages, *events):
+        obj._state.fields_cache["case"] = case
+    by_draft: dict[int, list[Any]] = {}
+    for a in attachments:
+        if a.draft_id is not None:
+            by_draft.setdefault(a.draft_id, []).append(a)
+    for d in drafts:
+        _prefetched(d, "attachments", by_draft.get(d.pk, []))
+    for name, objs in (
+        ("topics", topics),
+        ("messages", messages),
+        ("assignments", assignments),
+        ("drafts", drafts),
+        ("attachments", attachments),
+        ("stages", stages),
+        ("events", events),
+    ):
+        _prefetched(case, name, objs)
+
+
+def _prefetched(obj: models.Model, name: str, objs: list[Any]) -> None:
+    """Leave ``objs`` where ``obj.<name>.all()`` finds them, as ``prefetch_related`` does: in the
+    related manager's own queryset, so that a further ``filter()`` still asks the database."""
+    qs = getattr(obj, name).get_queryset()
+    qs._result_cache = objs
+    qs._prefetch_done = True
+    obj.__dict__.setdefault("_prefetched_objects_cache", {})[name] = qs
 
 
 def inbox_messages(actor: Actor, *, status: str = Message.Status.NEW) -> QuerySet[Message]:

@@ -135,8 +135,9 @@ def case_context(actor: Actor, case: Case, *, compare: tuple[int, int] | None = 
     next_countdown = clock.stage_countdown(open_stages[0], calendar=cal, now=now) if open_stages else None
     next_level = next_countdown.level if next_countdown else web_selectors.NONE
     net = network_info(case.network)
-    loose_attachments = list(
-        Attachment.objects.filter(case=case, draft__isnull=True, removed_at__isnull=True).order_by("uploaded_at")
+    loose_attachments = sorted(
+        (a for a in case.attachments.all() if a.draft_id is None and a.removed_at is None),
+        key=lambda a: (a.uploaded_at, a.pk),
     )
     ctx: dict[str, Any] = {
         "case": case,
