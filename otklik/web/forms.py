@@ -56,6 +56,37 @@ class TriageFieldsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = Topic.objects.filter(administration=administration, is_active=True)  # type: ignore[attr-defined]
         self.fields["place"].queryset = Place.objects.filter(administration=administration).select_related("parent")  # type: ignore[attr-defined]
+        if not self.is_bound:
+            # A form only shown (the case page, the inbox's message) lists its options from two
+            # plain queries; a posted one still checks its values against the querysets above.
+            topics, places = _triage_options(administration.pk)
+            self.fields["topics"].choices = topics  # type: ignore[attr-defined]
+            self.fields["place"].choices = [("", self.fields["place"].empty_label), *places]  # type: ignore[attr-defined]
+
+
+def _triage_options(administration_id: int) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The active topics and the places («settlement, street») of the triage form, in their
+    models' order (by name), as ``(id, label)``. Shown on every open case a curator opens: the
+    ORM took about 1 ms of CPU to build and read each list as model instances, and these two
+    queries a tenth of that (``tests/integration/test_renderer.py`` compares the options)."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {qn('id')}, {qn('name')} FROM {qn(Topic._meta.db_table)}"
+            f" WHERE {qn('administration_id')} = %s AND {qn('is_active')} ORDER BY {qn('name')} ASC",
+            [administration_id],
+        )
+        topics = [(pk, name) for pk, name in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT p.{qn('id')}, p.{qn('name')}, up.{qn('name')} FROM {qn(Place._meta.db_table)} p"
+            f" LEFT OUTER JOIN {qn(Place._meta.db_table)} up ON up.{qn('id')} = p.{qn('parent_id')}"
+            f" WHERE p.{qn('administration_id')} = %s ORDER BY p.{qn('name')} ASC",
+            [administration_id],
+        )
+        places = [(pk, f"{parent}, {name}" if parent is not None else name) for pk, name, parent in cursor.fetchall()]
+    return topics, places
 
 
 class DetectForm(TriageFieldsForm):

@@ -4,7 +4,9 @@ Django's templates, escaped, with groups, several values and bare boolean attrib
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
 
@@ -42,3 +44,37 @@ def test_labels_and_values_are_escaped_and_the_chosen_ones_marked() -> None:
 def test_other_widgets_still_come_from_the_templates() -> None:
     html = str(forms.CharField(widget=forms.Textarea).widget.render("t", "<x>", renderer=Renderer()))
     assert html.startswith("<textarea") and "&lt;x&gt;" in html
+
+
+@pytest.mark.django_db
+def test_the_triage_forms_options_are_its_querysets(org: Any, django_assert_max_num_queries: Any) -> None:
+    """A triage form only shown lists its topics and places from plain queries: the same options,
+    in the same order, with the same labels («settlement, street») and the chosen ones marked, as
+    the form built on its querysets; a posted one is checked against the querysets."""
+    from otklik.organization.models import Place, Topic
+    from otklik.web.forms import TriageFieldsForm
+
+    street = Place.objects.create(administration=org.adm, name="ул. Ленина", parent=org.places["gz"])
+    Topic.objects.create(administration=org.adm, code="old", name="Архив", is_active=False)
+    Topic.objects.create(administration=org.adm, code="zz", name="Благоустройство")
+    initial = {"topics": [org.topics["roads"].pk], "place": street.pk}
+    with django_assert_max_num_queries(2):
+        shown = TriageFieldsForm(administration=org.adm, initial=initial)
+        html = {name: _squeeze(shown[name].as_widget()) for name in ("topics", "place")}
+
+    class ByQuerysets(TriageFieldsForm):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            for name in ("topics", "place"):
+                del self.fields[name]._choices  # back to the ModelChoiceIterator
+
+    theirs = ByQuerysets(administration=org.adm, initial=initial)
+    for name in ("topics", "place"):
+        assert html[name] == _squeeze(theirs[name].as_widget()), name
+    assert "Газимурский Завод, ул. Ленина</option>" in html["place"] and "Архив" not in html["topics"]
+    assert f'<option value="{street.pk}" selected>' in html["place"]
+    posted = TriageFieldsForm({"place": str(street.pk), "importance": "normal"}, administration=org.adm)
+    assert posted.is_valid(), posted.errors
+    assert posted.cleaned_data["place"] == street
+    foreign = TriageFieldsForm({"place": "999999", "importance": "normal"}, administration=org.adm)
+    assert not foreign.is_valid() and "place" in foreign.errors
