@@ -63,7 +63,11 @@ def with_levels(cases: list[Case], *, now: dt.datetime) -> list[Case]:
     assignments: dict[int, list[Assignment]] = {}
     topics: dict[int, list[str]] = {}
     if ids:
-        rows = Assignment.objects.filter(case_id__in=ids).exclude(status__in=Assignment.ENDED)
+        # Ordered by the column: the model's ordering ("case", "order") would join every case to
+        # sort by the case's own ordering.
+        rows = (
+            Assignment.objects.filter(case_id__in=ids).exclude(status__in=Assignment.ENDED).order_by("case_id", "order")
+        )
         for a in rows.select_related("department").only(
             "id", "case_id", "order", "is_lead", "status", "department__name", "department__short_name"
         ):
