@@ -11,11 +11,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, Min, Q, QuerySet
 
 from otklik.core import fulltext
 from otklik.core.errors import NotFound
+from otklik.core.plainsql import name, table
 from otklik.inbox.models import Message
 from otklik.organization.services import Actor
 from otklik.sla.models import Stage
@@ -196,26 +197,25 @@ def _load_case(case: Case) -> None:
     from .models import Attachment
 
     User = get_user_model()
-    qn = connection.ops.quote_name
     pk = case.pk
 
-    def rows(model: type[models.Model], where: str, order: str) -> list[Any]:
-        table = qn(model._meta.db_table)
-        return list(model._default_manager.raw(f"SELECT * FROM {table} WHERE {where} ORDER BY {order}", [pk]))
+    def rows(model: type[models.Model], order: str) -> list[Any]:
+        sql = f"SELECT * FROM {table(model)} WHERE {name('case_id')} = %s ORDER BY {order}"
+        return list(model._default_manager.raw(sql, [pk]))
 
     topics = list(
         Topic.objects.raw(
-            f"SELECT t.* FROM {qn(Topic._meta.db_table)} t INNER JOIN {qn(Case.topics.through._meta.db_table)} ct"
-            f" ON ct.{qn('topic_id')} = t.{qn('id')} WHERE ct.{qn('case_id')} = %s ORDER BY t.{qn('name')} ASC",
+            f"SELECT t.* FROM {table(Topic)} t INNER JOIN {table(Case.topics.through)} ct"
+            f" ON ct.{name('topic_id')} = t.{name('id')} WHERE ct.{name('case_id')} = %s ORDER BY t.{name('name')} ASC",
             [pk],
         )
     )
-    messages = rows(Message, f"{qn('case_id')} = %s", f"{qn('published_at')} ASC, {qn('id')} ASC")
-    assignments = rows(Assignment, f"{qn('case_id')} = %s", f"{qn('order')} ASC")
-    drafts = rows(Draft, f"{qn('case_id')} = %s", f"{qn('version')} ASC")
-    attachments = rows(Attachment, f"{qn('case_id')} = %s", f"{qn('id')} ASC")
-    stages = rows(Stage, f"{qn('case_id')} = %s", f"{qn('started_at')} ASC, {qn('id')} ASC")
-    events = rows(CaseEvent, f"{qn('case_id')} = %s", f"{qn('at')} ASC, {qn('id')} ASC")
+    messages = rows(Message, f"{name('published_at')} ASC, {name('id')} ASC")
+    assignments = rows(Assignment, f"{name('order')} ASC")
+    drafts = rows(Draft, f"{name('version')} ASC")
+    attachments = rows(Attachment, f"{name('id')} ASC")
+    stages = rows(Stage, f"{name('started_at')} ASC, {name('id')} ASC")
+    events = rows(CaseEvent, f"{name('at')} ASC, {name('id')} ASC")
 
     user_ids = {
         *(m.brought_by_id for m in messages),
@@ -231,9 +231,7 @@ def _load_case(case: Case) -> None:
         if not ids:
             return {}
         marks = ", ".join(["%s"] * len(ids))
-        found = model._default_manager.raw(
-            f"SELECT * FROM {qn(model._meta.db_table)} WHERE {qn('id')} IN ({marks})", sorted(ids)
-        )
+        found = model._default_manager.raw(f"SELECT * FROM {table(model)} WHERE {name('id')} IN ({marks})", sorted(ids))
         return {obj.pk: obj for obj in found}
 
     people = by_id(User, user_ids)
@@ -261,7 +259,7 @@ def _load_case(case: Case) -> None:
             by_draft.setdefault(a.draft_id, []).append(a)
     for d in drafts:
         _prefetched(d, "attachments", by_draft.get(d.pk, []))
-    for name, objs in (
+    for relation, objs in (
         ("topics", topics),
         ("messages", messages),
         ("assignments", assignments),
@@ -270,7 +268,7 @@ def _load_case(case: Case) -> None:
         ("stages", stages),
         ("events", events),
     ):
-        _prefetched(case, name, objs)
+        _prefetched(case, relation, objs)
 
 
 def _prefetched(obj: models.Model, name: str, objs: list[Any]) -> None:

@@ -221,16 +221,13 @@ def mark_read(*, user_id: int, notification_ids: Sequence[int] | None = None, no
 def unread_count(user_id: int) -> int:
     """The figure on the bell, which every page shows: a plain query (the ORM's ``count()`` cost
     0.4 ms of CPU to build, this 0.03 ms); it reads the ``notification_unread`` index."""
-    from django.db import connection
+    from otklik.core.plainsql import fetch_one, name, table
 
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*) FROM {qn(Notification._meta.db_table)}"
-            f" WHERE {qn('recipient_id')} = %s AND {qn('read_at')} IS NULL",
-            [user_id],
-        )
-        return int(cursor.fetchone()[0])
+    row = fetch_one(
+        f"SELECT COUNT(*) FROM {table(Notification)} WHERE {name('recipient_id')} = %s AND {name('read_at')} IS NULL",
+        [user_id],
+    )
+    return int(row[0]) if row else 0
 
 
 # --------------------------------------------------------------------------------------------

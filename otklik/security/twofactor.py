@@ -45,15 +45,10 @@ def required_of(user: Any) -> bool:
 def has_device(user: Any) -> bool:
     """Whether the person has a confirmed authenticator. Asked on every page of a person not yet
     verified in this session, so a plain query (0.03 ms of CPU against the ORM's 0.3 ms)."""
-    from django.db import connection
+    from otklik.core.plainsql import fetch_one, name, table
 
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {qn(TOTPDevice._meta.db_table)} WHERE {qn('user_id')} = %s AND {qn('confirmed')} LIMIT 1",
-            [user.pk],
-        )
-        return cursor.fetchone() is not None
+    sql = f"SELECT 1 FROM {table(TOTPDevice)} WHERE {name('user_id')} = %s AND {name('confirmed')} LIMIT 1"
+    return fetch_one(sql, [user.pk]) is not None
 
 
 def is_verified(user: Any) -> bool:

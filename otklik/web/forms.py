@@ -69,24 +69,23 @@ def _triage_options(administration_id: int) -> tuple[list[tuple[int, str]], list
     models' order (by name), as ``(id, label)``. Shown on every open case a curator opens: the
     ORM took about 1 ms of CPU to build and read each list as model instances, and these two
     queries a tenth of that (``tests/integration/test_renderer.py`` compares the options)."""
-    from django.db import connection
+    from otklik.core.plainsql import fetch, name, table
 
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {qn('id')}, {qn('name')} FROM {qn(Topic._meta.db_table)}"
-            f" WHERE {qn('administration_id')} = %s AND {qn('is_active')} ORDER BY {qn('name')} ASC",
-            [administration_id],
-        )
-        topics = [(pk, name) for pk, name in cursor.fetchall()]
-        cursor.execute(
-            f"SELECT p.{qn('id')}, p.{qn('name')}, up.{qn('name')} FROM {qn(Place._meta.db_table)} p"
-            f" LEFT OUTER JOIN {qn(Place._meta.db_table)} up ON up.{qn('id')} = p.{qn('parent_id')}"
-            f" WHERE p.{qn('administration_id')} = %s ORDER BY p.{qn('name')} ASC",
-            [administration_id],
-        )
-        places = [(pk, f"{parent}, {name}" if parent is not None else name) for pk, name, parent in cursor.fetchall()]
-    return topics, places
+    topics = fetch(
+        f"SELECT {name('id')}, {name('name')} FROM {table(Topic)}"
+        f" WHERE {name('administration_id')} = %s AND {name('is_active')} ORDER BY {name('name')} ASC",
+        [administration_id],
+    )
+    places = fetch(
+        f"SELECT p.{name('id')}, p.{name('name')}, up.{name('name')} FROM {table(Place)} p"
+        f" LEFT OUTER JOIN {table(Place)} up ON up.{name('id')} = p.{name('parent_id')}"
+        f" WHERE p.{name('administration_id')} = %s ORDER BY p.{name('name')} ASC",
+        [administration_id],
+    )
+    return (
+        [(pk, title) for pk, title in topics],
+        [(pk, f"{parent}, {title}" if parent is not None else title) for pk, title, parent in places],
+    )
 
 
 class DetectForm(TriageFieldsForm):
