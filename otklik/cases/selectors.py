@@ -238,9 +238,9 @@ def _load_case(case: Case) -> None:
     departments = by_id(Department, department_ids)
     tokens = by_id(ApiToken, token_ids)
 
-    def hang(objs: list[Any], name: str, by_id: dict[Any, Any]) -> None:
+    def hang(objs: list[Any], field: str, found: dict[Any, Any]) -> None:
         for obj in objs:
-            obj._state.fields_cache[name] = by_id.get(getattr(obj, f"{name}_id"))
+            obj._state.fields_cache[field] = found.get(getattr(obj, f"{field}_id"))
 
     hang(messages, "brought_by", people)
     hang(messages, "brought_by_token", tokens)

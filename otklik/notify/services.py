@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from otklik.core.plainsql import fetch_one, name, table
 from otklik.organization.models import Administration, Membership, Role
 from otklik.organization.services import people_with_role, substitute_for
 
@@ -221,8 +222,6 @@ def mark_read(*, user_id: int, notification_ids: Sequence[int] | None = None, no
 def unread_count(user_id: int) -> int:
     """The figure on the bell, which every page shows: a plain query (the ORM's ``count()`` cost
     0.4 ms of CPU to build, this 0.03 ms); it reads the ``notification_unread`` index."""
-    from otklik.core.plainsql import fetch_one, name, table
-
     row = fetch_one(
         f"SELECT COUNT(*) FROM {table(Notification)} WHERE {name('recipient_id')} = %s AND {name('read_at')} IS NULL",
         [user_id],

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from otklik.core.errors import PermissionDenied
+from otklik.core.plainsql import name, table
 
 from .models import Absence, Administration, Membership, Role
 
@@ -90,8 +91,6 @@ def _active_memberships(user_id: int, administration: Administration | str | Non
     One raw query: every signed-in page asks it, and Django's ORM took 0.6 ms of CPU to build the
     equivalent join, against 0.16 ms for this. ``tests/integration/test_actor.py`` holds it to
     what the ORM says of the same rows."""
-    from otklik.core.plainsql import name, table
-
     sql = (
         f"SELECT a.*, m.{name('role')} AS membership_role, m.{name('department_id')} AS membership_department_id"
         f" FROM {table(Membership)} m INNER JOIN {table(Administration)} a ON a.{name('id')} = m.{name('administration_id')}"
