@@ -27,10 +27,25 @@ from otklik.sla.clock import AMBER, GREEN, NONE, OVERDUE, RED
 AMBER_LEFT = 0.5
 RED_LEFT = 0.25
 
-__all__ = ["AMBER", "GREEN", "LIST_FIELDS", "NONE", "OVERDUE", "RED", "case_list_fields", "level_at", "thresholds"]
+__all__ = [
+    "AMBER",
+    "ANSWER_FIELDS",
+    "GREEN",
+    "LIST_FIELDS",
+    "NONE",
+    "OVERDUE",
+    "RED",
+    "case_list_fields",
+    "level_at",
+    "thresholds",
+]
 
 #: The stored fields, for ``save(update_fields=...)``.
 LIST_FIELDS = ("next_deadline_at", "next_stage", "next_started_at", "next_amber_at", "next_red_at")
+
+#: The open answer stage's deadline and department, stored beside them for the Head's overdue
+#: answers (``contract.open_answer_fields``).
+ANSWER_FIELDS = ("open_answer_due_at", "open_answer_department")
 
 
 def thresholds(

@@ -76,6 +76,13 @@ class Case(Undeletable):
     next_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_amber_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_red_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The open answer stage (П.10), while there is one: its deadline and the department it counts
+    # for (its own, else the active lead's; none before routing: the curator's). The Head's
+    # overdue answers of the month come from these (``refresh_derived`` keeps them).
+    open_answer_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    open_answer_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
     repeat_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="repeats", verbose_name=_("повтор")
     )
@@ -111,6 +118,12 @@ class Case(Undeletable):
                 fields=["administration", "next_deadline_at", "next_red_at", "next_amber_at"],
                 condition=~models.Q(state__in=CLOSED_STATES),
                 name="case_open_levels",
+            ),
+            # The answers overdue now, by department, the most overdue first (the Head's dashboard).
+            models.Index(
+                fields=["administration", "open_answer_department", "open_answer_due_at"],
+                condition=models.Q(open_answer_due_at__isnull=False),
+                name="case_open_answer",
             ),
         ]
         ordering = ["-detected_at"]

@@ -23,6 +23,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from otklik.cases.models import CLOSED_STATES, Case, open_condition
+from otklik.core.plainsql import fetch, name, table
 from otklik.domain.workflow import StageKey
 from otklik.organization.models import Administration, Role
 from otklik.organization.services import Actor
@@ -201,6 +202,8 @@ def _overdue(
     """The answers overdue without an answer, by department: how many (the figure) and the numbers
     of their cases, the most overdue first (``OVERDUE_IN_LINK`` of each, for the П.22 notice) —
     one pass over the overdue stages, which give both."""
+    if now < hi:
+        return _overdue_now(adm, now)
     counts: dict[int | None, int] = {}
     numbers: dict[int | None, list[int]] = {}
     stages = f.with_dept(f.answers_overdue(adm, hi, now), StageKey.ANSWER.value)
@@ -233,6 +236,30 @@ def _overdue(
         kept = numbers.setdefault(dept, [])
         if len(kept) < OVERDUE_IN_LINK and number not in kept:
             kept.append(number)
+    return counts, numbers
+
+
+def _overdue_now(adm: Administration, now: dt.datetime) -> tuple[dict[int | None, int], dict[int | None, list[int]]]:
+    """``_overdue`` of a period not over yet, from the open answers the cases store: one count by
+    department, then each department's most overdue — a short range of the ``case_open_answer``
+    index each, read together in one plain query (at 1,000,000 cases 32,000 answers are overdue;
+    this reads the count from the index and 50 rows a department)."""
+    counts = f.overdue_now_by_department(adm, now)
+    if not counts:
+        return counts, {}
+    due, dept = name("open_answer_due_at"), name("open_answer_department_id")
+    params: list[Any] = []
+    parts = []
+    for i, department in enumerate(counts):
+        parts.append(
+            f"SELECT * FROM (SELECT {dept}, {name('number')} FROM {table(Case)}"
+            f" WHERE {name('administration_id')} = %s AND {dept} {'IS NULL' if department is None else '= %s'}"
+            f" AND {due} IS NOT NULL AND {due} < %s ORDER BY {due}, {name('id')} LIMIT {OVERDUE_IN_LINK}) AS p{i}"
+        )
+        params += [adm.pk, *([] if department is None else [department]), connection.ops.adapt_datetimefield_value(now)]
+    numbers: dict[int | None, list[int]] = {}
+    for department, number in fetch(" UNION ALL ".join(parts), params):
+        numbers.setdefault(department, []).append(number)
     return counts, numbers
 
 

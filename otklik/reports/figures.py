@@ -191,6 +191,28 @@ def answers_overdue(adm: Administration, hi: dt.datetime, now: dt.datetime) -> Q
     )
 
 
+def answers_overdue_now(adm: Administration, now: dt.datetime) -> QuerySet[Any]:
+    """The cases whose answer is overdue at ``now`` and not given — ``answers_overdue(adm, hi,
+    now)`` for any ``hi`` after ``now``, one case per stage (a case has one answer stage), read
+    from the open answer the case stores (``Case.open_answer_*``, index ``case_open_answer``)
+    instead of each stage joined to its case and lead assignment."""
+    from otklik.cases.models import Case
+
+    return Case.objects.filter(administration=adm, open_answer_due_at__isnull=False, open_answer_due_at__lt=now)
+
+
+def overdue_by_department(adm: Administration, hi: dt.datetime, now: dt.datetime) -> dict[int | None, int]:
+    """How many answers are overdue and not given, by the department they count for (``with_dept``)."""
+    if now < hi:
+        return overdue_now_by_department(adm, now)
+    return {r["dept"]: r["n"] for r in grouped(answers_overdue(adm, hi, now), StageKey.ANSWER.value, n=Count("id"))}
+
+
+def overdue_now_by_department(adm: Administration, now: dt.datetime) -> dict[int | None, int]:
+    late = answers_overdue_now(adm, now).order_by().values_list("open_answer_department")
+    return dict(late.annotate(n=Count("id")))
+
+
 def answers_missed(adm: Administration, lo: dt.datetime, hi: dt.datetime, now: dt.datetime) -> QuerySet[Any]:
     """``answer`` deadlines in ``[lo, min(hi, now))`` that were not met (late or not yet given)."""
     from otklik.sla.models import Stage
@@ -259,6 +281,11 @@ def measure_case_ids(
         if measure != "answered":
             stages = stages.filter(on_time=measure == "on_time")
     elif measure == "overdue":
+        if now < hi:
+            late = answers_overdue_now(adm, now)
+            if department_id:
+                late = late.filter(open_answer_department_id=department_id)
+            return late.values("pk")
         stages = answers_overdue(adm, hi, now)
     elif measure == "missed":
         stages = answers_missed(adm, lo, hi, now)
@@ -345,7 +372,7 @@ def department_rows(
             )
             dept_row.median_hours, dept_row.p90_hours = stats.median_hours, stats.p90_hours
     if overdue is None:
-        overdue = {r["dept"]: r["n"] for r in grouped(answers_overdue(adm, hi, now), answer, n=Count("id"))}
+        overdue = overdue_by_department(adm, hi, now)
     for dept, n in overdue.items():
         if n:
             row(dept).overdue_unanswered = n

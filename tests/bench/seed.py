@@ -344,8 +344,11 @@ def seed(n_cases: int, *, now: datetime | None = None, log: object = print, open
                     significant=rnd.random() < 0.002,
                     detected_at=detected,
                     detected_by_id=curator_id,
-                    answer_due_at=next(s["due_at"] for s in case_stages if s["key"] == StageKey.ANSWER.value),
+                    answer_due_at=answer["due_at"],
                     closed_at=closed,
+                    # the open answer counts for the lead department (contract.open_answer_fields)
+                    open_answer_due_at=answer["due_at"] if is_open else None,
+                    open_answer_department_id=lead if is_open else None,
                     **listed,
                 )
                 if is_open:

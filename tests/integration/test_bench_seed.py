@@ -3,9 +3,10 @@
 ``tests/bench/seed.py`` writes a million cases in minutes by skipping model instances; the
 screens it measures are only worth their figures if those rows are the ones real work leaves
 behind. A small seed is checked here against the action path's own computations: the list
-fields (``case_list_fields`` of the nearest open stage, what ``refresh_derived`` stores), the
-open stages' deadlines (``sla.services``), the stored facts of ended stages, ``case_open`` and
-the search copy, and that every row loads through the models.
+fields (``case_list_fields`` of the nearest open stage, what ``refresh_derived`` stores) and the
+open answer's (``open_answer_fields``), the open stages' deadlines (``sla.services``), the stored
+facts of ended stages, ``case_open`` and the search copy, and that every row loads through the
+models.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ NOW = dt.datetime(2026, 6, 3, 7, 0, tzinfo=dt.UTC)
 
 @pytest.mark.parametrize("open_share", [None, 0.4])
 def test_seeded_cases_match_the_action_path(open_share: float | None) -> None:
+    from otklik.cases.actions.contract import open_answer_fields
     from otklik.cases.listfields import LIST_FIELDS, case_list_fields
     from otklik.cases.models import Assignment, Case, search_key
     from otklik.domain.workflow import StageKey, State
@@ -39,6 +41,11 @@ def test_seeded_cases_match_the_action_path(open_share: float | None) -> None:
     for case in cases:
         expected = case_list_fields(sla.nearest_open_stage(case.pk), calendar=calendar)
         assert {name: getattr(case, name) for name in LIST_FIELDS} == expected, case.number
+        stored = {
+            "open_answer_due_at": case.open_answer_due_at,
+            "open_answer_department_id": case.open_answer_department_id,
+        }
+        assert stored == open_answer_fields(case.pk), case.number
         assert case.search_text == search_key(case.summary)
         assert set(Assignment.objects.filter(case=case).values_list("case_open", flat=True)) == {case.is_open}
         answer = Stage.objects.get(case=case, key=StageKey.ANSWER.value)

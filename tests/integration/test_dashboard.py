@@ -274,3 +274,50 @@ def test_overdue_counts_every_stage_though_the_link_carries_the_first_few(
     capped_counts, capped = dashboard._overdue(org.adm, hi, REPORT_NOW)
     assert capped_counts == counts
     assert capped == {dept: kept[:1] for dept, kept in numbers.items()}
+
+
+def _overdue_from_stages(org: Any, hi: dt.datetime, now: dt.datetime) -> dict[int | None, list[int]]:
+    """Each department's overdue answers as the stages say (the past periods' path), most overdue first."""
+    from otklik.reports import figures as f
+
+    stages = f.with_dept(f.answers_overdue(org.adm, hi, now), "answer").order_by("due_at", "id")
+    numbers: dict[int | None, list[int]] = {}
+    for dept, number in stages.values_list("dept", "case__number"):
+        numbers.setdefault(dept, []).append(number)
+    return numbers
+
+
+def test_the_month_not_over_reads_the_overdue_answers_the_cases_store(org: Any, month: dict[str, Any]) -> None:
+    """In the current month the overdue answers come from each case's stored open answer
+    (``open_answer_*``, kept by the action path): the same departments, counts and order as the
+    answer stages joined to their cases' lead assignments — after a lead's return (the curator's
+    again), a re-route to another department, an interim answer and a refusal."""
+    from otklik.cases import actions as a
+    from otklik.reports import dashboard
+    from otklik.reports import figures as f
+    from otklik.reports.periods import instants
+
+    cur, zhkh = org.actor("curator"), org.actor("zhkh")
+    t = chita(2026, 6, 1, 10)
+    returned = detect(org, "Не чистят снег во дворе", t, topic="zhkh", place="gz")
+    route(org, returned, "zhkh", t + dt.timedelta(minutes=5))
+    a.case_return(case=returned, actor=zhkh, reason="Не наш вопрос.", now=t + dt.timedelta(minutes=9))
+    rerouted = detect(org, "Нет освещения на мосту", t, topic="roads", place="gz")
+    route(org, rerouted, "zhkh", t + dt.timedelta(minutes=5))
+    a.case_return(case=rerouted, actor=zhkh, reason="Это дороги.", now=t + dt.timedelta(minutes=7))
+    route(org, rerouted, "roads", t + dt.timedelta(minutes=8))
+    refused = detect(org, "Реклама", t, topic="zhkh", place="gz")
+    a.case_refuse(case=refused, actor=cur, reason="Не обращение.", now=t + dt.timedelta(minutes=3))
+
+    _lo, hi = instants(org.adm, dt.date(2026, 6, 1), dt.date(2026, 6, 30))
+    assert REPORT_NOW < hi
+    expected = _overdue_from_stages(org, hi, REPORT_NOW)
+    counts, numbers = dashboard._overdue(org.adm, hi, REPORT_NOW)
+    assert counts == {dept: len(kept) for dept, kept in expected.items()}
+    assert numbers == expected
+    assert returned.number in expected[None] and rerouted.number in expected[org.depts["roads"].pk]
+    assert refused.number not in {n for kept in expected.values() for n in kept}
+    assert f.overdue_by_department(org.adm, hi, REPORT_NOW) == counts
+    for dept in (None, org.depts["roads"].pk):
+        ids = f.measure_case_ids(org.adm, "overdue", _lo, hi, now=REPORT_NOW, department_id=dept)
+        assert ids.count() == (sum(counts.values()) if dept is None else counts[dept])

@@ -59,7 +59,7 @@ from otklik.organization.services import Actor
 from otklik.sla import services as sla
 from otklik.sla.models import Stage
 
-from ..listfields import LIST_FIELDS, case_list_fields
+from ..listfields import ANSWER_FIELDS, LIST_FIELDS, case_list_fields
 from ..models import Assignment, Case, CaseEvent, Draft
 from .assignments import actor_assignment, lead_assignment, lead_executor_assignment
 
@@ -97,15 +97,41 @@ def refresh_derived(case: Case, *changed: str) -> None:
 
     This is the one place where the fields a list sorts or filters by are kept right: add a new
     derived field here (and to ``update_fields``), never in an action. They are the list fields of
-    ``otklik.cases.listfields`` (the nearest open stage's deadline, key, start and colour moments)
-    and ``Assignment.case_open``.
+    ``otklik.cases.listfields`` (the nearest open stage's deadline, key, start and colour
+    moments), the open answer stage's deadline and department (``ANSWER_FIELDS``, the Head's
+    overdue answers), and ``Assignment.case_open``.
     """
     fields = case_list_fields(sla.nearest_open_stage(case.pk), calendar=case.administration.calendar)
+    fields |= open_answer_fields(case.pk)
     for name, value in fields.items():
         setattr(case, name, value)
-    case.save(update_fields=[*changed, *LIST_FIELDS, "updated_at"])
+    case.save(update_fields=[*changed, *LIST_FIELDS, *ANSWER_FIELDS, "updated_at"])
     # The same, on each assignment: a department's (a person's) open cases come from its index.
     Assignment.objects.filter(case=case).exclude(case_open=case.is_open).update(case_open=case.is_open)
+
+
+def open_answer_fields(case_id: int) -> dict[str, Any]:
+    """The case's open answer stage (П.10): its deadline, and the department it counts for — the
+    stage's own, else the active lead assignment's (as ``reports.figures.with_dept`` attributes an
+    answer stage), none before routing (the curator's). Both none once the answer is given."""
+    stage = (
+        Stage.objects.filter(case_id=case_id, key=StageKey.ANSWER.value, status=Stage.Status.OPEN)
+        .order_by("due_at", "id")
+        .values_list("due_at", "department_id")
+        .first()
+    )
+    if stage is None:
+        return {"open_answer_due_at": None, "open_answer_department_id": None}
+    due, department_id = stage
+    if department_id is None:
+        department_id = (
+            Assignment.objects.filter(case_id=case_id, is_lead=True)
+            .exclude(status__in=Assignment.ENDED)
+            .order_by("order")
+            .values_list("department_id", flat=True)
+            .first()
+        )
+    return {"open_answer_due_at": due, "open_answer_department_id": department_id}
 
 
 #: The case fields whose every change is recorded with the values before and after (П.20).
