@@ -119,6 +119,10 @@ class Case(Undeletable):
                 condition=~models.Q(state__in=CLOSED_STATES),
                 name="case_open_levels",
             ),
+            # П.23: the significant cases (0.2 % of all), open or detected in a period — the Head's alerts.
+            models.Index(
+                fields=["administration", "detected_at"], condition=models.Q(significant=True), name="case_significant"
+            ),
             # The answers overdue now, by department, the most overdue first (the Head's dashboard).
             models.Index(
                 fields=["administration", "open_answer_department", "open_answer_due_at"],
