@@ -122,19 +122,24 @@ def test_tasks_go_to_the_queue_of_their_kind(tmp_path: Path) -> None:
     assert result.stdout.split() == ["ingest", "triage", "publish", "notify", "reports", "notify", "celery"]
 
 
-def test_database_connections_keep_and_postgresql_prices_index_reads(tmp_path: Path) -> None:
+def test_database_connections_keep_and_postgresql_gets_its_planner_settings(tmp_path: Path) -> None:
     """SQLite keeps its connection between requests, as PostgreSQL does; PostgreSQL's sessions get
-    random_page_cost 1.1 unless the variable says otherwise (empty: the server's own value), and a
-    value that is not a number stops the start with an error that names the variable."""
+    random_page_cost 1.1 and no parallel workers unless the variables say otherwise (empty: the
+    server's own value), and a value that is not a number stops the start with an error that
+    names the variable."""
     code = "d = settings.DATABASES['default']; print(d['CONN_MAX_AGE'], '|', d.get('OPTIONS', {}).get('options', ''))"
     sqlite = _settings(PRODUCTION, tmp_path, code)
     assert sqlite.stdout.split("|")[0].strip() == "60", sqlite.stderr
     pg = {**PRODUCTION, "OTKLIK_DATABASE_URL": "postgres://otklik@127.0.0.1:5432/otklik"}
     default = _settings(pg, tmp_path, code)
-    assert default.stdout.strip() == "60 | -c random_page_cost=1.1", default.stderr
-    spinning = _settings({**pg, "OTKLIK_PG_RANDOM_PAGE_COST": "4"}, tmp_path, code)
-    assert spinning.stdout.strip() == "60 | -c random_page_cost=4.0", spinning.stderr
-    server = _settings({**pg, "OTKLIK_PG_RANDOM_PAGE_COST": ""}, tmp_path, code)
+    assert default.stdout.strip() == "60 | -c random_page_cost=1.1 -c max_parallel_workers_per_gather=0", default.stderr
+    spinning = _settings({**pg, "OTKLIK_PG_RANDOM_PAGE_COST": "4", "OTKLIK_PG_PARALLEL_WORKERS": "2"}, tmp_path, code)
+    assert spinning.stdout.strip() == "60 | -c random_page_cost=4.0 -c max_parallel_workers_per_gather=2", (
+        spinning.stderr
+    )
+    server = _settings({**pg, "OTKLIK_PG_RANDOM_PAGE_COST": "", "OTKLIK_PG_PARALLEL_WORKERS": ""}, tmp_path, code)
     assert server.stdout.strip() == "60 |", server.stderr
     wrong = _settings({**pg, "OTKLIK_PG_RANDOM_PAGE_COST": "fast"}, tmp_path, code)
     assert wrong.returncode != 0 and "OTKLIK_PG_RANDOM_PAGE_COST must be a number" in wrong.stderr
+    many = _settings({**pg, "OTKLIK_PG_PARALLEL_WORKERS": "1.5"}, tmp_path, code)
+    assert many.returncode != 0 and "OTKLIK_PG_PARALLEL_WORKERS must be a whole number (e.g. 0)" in many.stderr
