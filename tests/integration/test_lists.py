@@ -115,6 +115,30 @@ def test_board_is_paginated_and_counts_every_page(org, monkeypatch):
 
 
 @pytest.mark.django_db
+def test_colour_counts_are_each_cases_own_level(org):
+    """``level_counts`` (counted over the open cases' index columns) gives, for every moment of a
+    case's countdown and with closed cases among them, exactly the levels of the rows one by one."""
+    from otklik.cases import actions as a
+
+    _many_open_cases(org, 6)
+    refused = Flow(org).new_case("Реклама", at=chita(2026, 12, 7, 9, 20))
+    closed = Case.objects.get(pk=refused["id"])
+    a.case_refuse(case=closed, actor=org.actor("curator"), reason="Не обращение.", now=chita(2026, 12, 7, 9, 30))
+    cases = Case.objects.filter(administration=org.adm)
+    seen: set[str] = set()
+    for minute in (0, 5, 10, 15, 20, 25, 40, 60, 24 * 60):
+        now = chita(2026, 12, 7, 9, 10) + dt.timedelta(minutes=minute)
+        expected = dict.fromkeys(("green", "amber", "red", "overdue", "none"), 0)
+        for c in cases:
+            expected[level_at(now, due=c.next_deadline_at, amber_at=c.next_amber_at, red_at=c.next_red_at)] += 1
+        counts = web_selectors.level_counts(cases, now=now)
+        assert counts == {**expected, "total": len(cases)}, minute
+        assert counts["none"] == 1
+        seen |= {level for level, n in expected.items() if n}
+    assert seen == {"green", "amber", "red", "overdue", "none"}
+
+
+@pytest.mark.django_db
 def test_my_cases_is_paginated(org, monkeypatch):
     monkeypatch.setattr(web_selectors, "PAGE_SIZE", 3)
     _many_open_cases(org, 8)
