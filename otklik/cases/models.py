@@ -113,9 +113,11 @@ class Case(Undeletable):
                 condition=~models.Q(state__in=CLOSED_STATES),
                 name="case_open_place",
             ),
-            # The board's colour counts read only this (a covering index over the open cases).
+            # The board's colour counts read only this (a covering index over the open cases; with
+            # the network and the id, PostgreSQL too counts a network's, or joins a topic's, from
+            # the index alone — SQLite's indexes carry the id anyway).
             models.Index(
-                fields=["administration", "next_deadline_at", "next_red_at", "next_amber_at"],
+                fields=["administration", "next_deadline_at", "next_red_at", "next_amber_at", "network", "id"],
                 condition=~models.Q(state__in=CLOSED_STATES),
                 name="case_open_levels",
             ),
