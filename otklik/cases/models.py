@@ -125,9 +125,10 @@ class Case(Undeletable):
             models.Index(
                 fields=["administration", "detected_at"], condition=models.Q(significant=True), name="case_significant"
             ),
-            # The answers overdue now, by department, the most overdue first (the Head's dashboard).
+            # The answers not given by a moment or due in a range (the Head's overdue answers by
+            # department, the most overdue first; the deadlines missed this week and month).
             models.Index(
-                fields=["administration", "open_answer_department", "open_answer_due_at"],
+                fields=["administration", "open_answer_due_at", "open_answer_department"],
                 condition=models.Q(open_answer_due_at__isnull=False),
                 name="case_open_answer",
             ),

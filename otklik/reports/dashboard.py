@@ -241,9 +241,9 @@ def _overdue(
 
 def _overdue_now(adm: Administration, now: dt.datetime) -> tuple[dict[int | None, int], dict[int | None, list[int]]]:
     """``_overdue`` of a period not over yet, from the open answers the cases store: one count by
-    department, then each department's most overdue — a short range of the ``case_open_answer``
-    index each, read together in one plain query (at 1,000,000 cases 32,000 answers are overdue;
-    this reads the count from the index and 50 rows a department)."""
+    department from the ``case_open_answer`` index alone, then each department's most overdue —
+    the index walked in deadline order until 50 of the department's are found, read together in
+    one plain query (at 1,000,000 cases 32,000 answers are overdue, not all of them read)."""
     counts = f.overdue_now_by_department(adm, now)
     if not counts:
         return counts, {}

@@ -321,3 +321,16 @@ def test_the_month_not_over_reads_the_overdue_answers_the_cases_store(org: Any, 
     for dept in (None, org.depts["roads"].pk):
         ids = f.measure_case_ids(org.adm, "overdue", _lo, hi, now=REPORT_NOW, department_id=dept)
         assert ids.count() == (sum(counts.values()) if dept is None else counts[dept])
+    # the deadlines missed in a period not over yet: still unanswered (from the cases) and
+    # answered late (from the stages), as the stages alone count them — the trends' last bucket
+    for since in (chita(2026, 5, 1), chita(2026, 5, 25), chita(2026, 6, 1), chita(2026, 6, 15, 11)):
+        assert f.missed_now(org.adm, since, REPORT_NOW) == f.answers_missed(org.adm, since, hi, REPORT_NOW).count()
+    assert f.missed_now(org.adm, chita(2026, 5, 1), REPORT_NOW) >= 8
+    june = f.trend(
+        org.adm,
+        [(dt.date(2026, 5, 1), dt.date(2026, 5, 31), "5"), (dt.date(2026, 6, 1), dt.date(2026, 6, 30), "6")],
+        now=REPORT_NOW,
+    )
+    assert [p.missed for p in june] == [
+        f.answers_missed(org.adm, *instants(org.adm, p.start, p.end), REPORT_NOW).count() for p in june
+    ]
