@@ -98,7 +98,10 @@ class Case(Undeletable):
         constraints = [models.UniqueConstraint(fields=["administration", "number"], name="case_number_unique")]
         indexes = [
             models.Index(fields=["administration", "state", "next_deadline_at"], name="case_board"),
-            models.Index(fields=["administration", "detected_at"], name="case_period"),
+            # A period's cases, and (covering) what the Head's figures count them by: their place,
+            # network and number — PostgreSQL reads those from the index alone (its indexes do not
+            # carry the row id as SQLite's do): 3.4 → 1.4 ms a count at 1,000,000 cases, five a page.
+            models.Index(fields=["administration", "detected_at", "place", "network", "id"], name="case_period"),
             # Lists by deadline walk these in order and stop after a page (tests/bench/bench_api.py):
             # every case, and (partial) the open ones — the board, the overdue list.
             models.Index(fields=["administration", "next_deadline_at"], name="case_deadline"),
