@@ -62,7 +62,7 @@ def case_list(
     if f.state:
         qs = qs.filter(state__in=f.state)
     if f.open_only or f.overdue_at:
-        # Written exactly as the condition of the partial index ``case_open_deadline``, so the
+        # Written exactly as the condition of the partial index ``case_open_levels``, so the
         # database walks the open cases in deadline order. Overdue cases are open by definition
         # (closed ones have no deadline).
         qs = qs.filter(open_condition())
