@@ -16,7 +16,7 @@ from django.db.models import F, Min, Q, QuerySet
 
 from otklik.core import fulltext
 from otklik.core.errors import NotFound
-from otklik.core.plainsql import name, table
+from otklik.core.plainsql import name, objects, table
 from otklik.inbox.models import Message
 from otklik.organization.services import Actor
 from otklik.sla.models import Stage
@@ -200,15 +200,13 @@ def _load_case(case: Case) -> None:
     pk = case.pk
 
     def rows(model: type[models.Model], order: str) -> list[Any]:
-        sql = f"SELECT * FROM {table(model)} WHERE {name('case_id')} = %s ORDER BY {order}"
-        return list(model._default_manager.raw(sql, [pk]))
+        return objects(model, f"WHERE {name('case_id')} = %s ORDER BY {order}", [pk])
 
-    topics = list(
-        Topic.objects.raw(
-            f"SELECT t.* FROM {table(Topic)} t INNER JOIN {table(Case.topics.through)} ct"
-            f" ON ct.{name('topic_id')} = t.{name('id')} WHERE ct.{name('case_id')} = %s ORDER BY t.{name('name')} ASC",
-            [pk],
-        )
+    topics = objects(
+        Topic,
+        f"INNER JOIN {table(Case.topics.through)} ct ON ct.{name('topic_id')} = t.{name('id')}"
+        f" WHERE ct.{name('case_id')} = %s ORDER BY t.{name('name')} ASC",
+        [pk],
     )
     messages = rows(Message, f"{name('published_at')} ASC, {name('id')} ASC")
     assignments = rows(Assignment, f"{name('order')} ASC")
@@ -231,8 +229,7 @@ def _load_case(case: Case) -> None:
         if not ids:
             return {}
         marks = ", ".join(["%s"] * len(ids))
-        found = model._default_manager.raw(f"SELECT * FROM {table(model)} WHERE {name('id')} IN ({marks})", sorted(ids))
-        return {obj.pk: obj for obj in found}
+        return {obj.pk: obj for obj in objects(model, f"WHERE {name('id')} IN ({marks})", sorted(ids))}
 
     people = by_id(User, user_ids)
     departments = by_id(Department, department_ids)

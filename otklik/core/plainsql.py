@@ -11,9 +11,12 @@ what the ORM reads of the same rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models
+from django.db.models.sql import Query
+
+M = TypeVar("M", bound=models.Model)
 
 
 def name(identifier: str) -> str:
@@ -35,3 +38,40 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()  # type: ignore[no-any-return]
+
+
+#: Per model and database: its columns in field order, their attribute names, and the converters
+#: the ORM applies to each (SQLite's text datetimes, booleans, JSON) — worked out once.
+_PLANS: dict[tuple[str, str, type[models.Model]], tuple[str, list[str], list[tuple[int, Any]]]] = {}
+
+
+def _plan(model: type[models.Model], alias: str) -> tuple[str, list[str], list[tuple[int, Any]]]:
+    key = (connection.alias, connection.vendor, model)
+    plan = _PLANS.get(key)
+    if plan is None:
+        fields = model._meta.concrete_fields
+        converters = Query(model).get_compiler(connection=connection).get_converters([f.get_col(alias) for f in fields])
+        columns = ", ".join(f"{alias}.{name(f.column)}" for f in fields)
+        plan = _PLANS[key] = (columns, [f.attname for f in fields], list(converters.items()))
+    return plan
+
+
+def objects(model: type[M], sql: str, params: Sequence[Any], *, alias: str = "t") -> list[M]:
+    """Model instances of the rows ``SELECT {columns} FROM <model's table> {alias} {sql}`` finds,
+    as the ORM would build them (``Model.from_db`` with its converters): ``{columns}`` is filled
+    in. ``Manager.raw`` does the same but works out the columns and converters again for every
+    query (0.05–0.08 ms each; the case page reads eleven)."""
+    columns, names, converters = _plan(model, alias)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table(model)} {alias} {sql}", params)
+        fetched = cursor.fetchall()
+    found = []
+    for row in fetched:
+        values = list(row)
+        for position, (functions, expression) in converters:
+            value = values[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            values[position] = value
+        found.append(model.from_db(connection.alias, names, values))
+    return found
