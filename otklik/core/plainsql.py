@@ -40,13 +40,13 @@ def fetch_one(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
         return cursor.fetchone()  # type: ignore[no-any-return]
 
 
-#: Per model and database: its columns in field order, their attribute names, and the converters
-#: the ORM applies to each (SQLite's text datetimes, booleans, JSON) — worked out once.
-_PLANS: dict[tuple[str, str, type[models.Model]], tuple[str, list[str], list[tuple[int, Any]]]] = {}
+#: Per database, model and table alias: its columns in field order, their attribute names, and
+#: the converters the ORM applies to each (SQLite's text datetimes, booleans, JSON) — worked out once.
+_PLANS: dict[tuple[str, str, type[models.Model], str], tuple[str, list[str], list[tuple[int, Any]]]] = {}
 
 
 def _plan(model: type[models.Model], alias: str) -> tuple[str, list[str], list[tuple[int, Any]]]:
-    key = (connection.alias, connection.vendor, model)
+    key = (connection.alias, connection.vendor, model, alias)
     plan = _PLANS.get(key)
     if plan is None:
         fields = model._meta.concrete_fields

@@ -148,3 +148,15 @@ def test_the_case_page_shows_it(org: Any, client: Any) -> None:
     for text in ("Яму засыпали, асфальт — в мае.", "Укажите срок асфальтирования.", "Проверю на месте.", "ещё.jpg"):
         assert text in page
     assert page.index("Яма на дороге у школы") < page.index("И ещё одна яма рядом")
+
+
+def test_plain_rows_are_the_orms_under_any_alias(org: Any) -> None:
+    """``plainsql.objects`` builds a model's rows as the ORM does, whichever alias the SQL names."""
+    from otklik.core.plainsql import name, objects
+
+    case = _worked_case(org)
+    where = f"WHERE {{}}.{name('case_id')} = %s ORDER BY {{}}.{name('id')}"
+    orm = list(CaseEvent.objects.filter(case=case).order_by("id"))
+    for alias in ("t", "e", "t"):
+        rows = objects(CaseEvent, where.format(alias, alias), [case.pk], alias=alias)
+        assert [(r.pk, r.at, r.payload, r.actor_id) for r in rows] == [(e.pk, e.at, e.payload, e.actor_id) for e in orm]
