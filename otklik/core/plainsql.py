@@ -62,11 +62,8 @@ def objects(model: type[M], sql: str, params: Sequence[Any], *, alias: str = "t"
     in. ``Manager.raw`` does the same but works out the columns and converters again for every
     query (0.05–0.08 ms each; the case page reads eleven)."""
     columns, names, converters = _plan(model, alias)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {table(model)} {alias} {sql}", params)
-        fetched = cursor.fetchall()
     found = []
-    for row in fetched:
+    for row in fetch(f"SELECT {columns} FROM {table(model)} {alias} {sql}", params):
         values = list(row)
         for position, (functions, expression) in converters:
             value = values[position]
