@@ -129,9 +129,18 @@ def close_open(
     return [stage_close(s, at=at, calendar=calendar, cancelled=cancelled) for s in qs]
 
 
+#: Open stages, nearest deadline first.
+NEAREST_FIRST = ("due_at", "id")
+
+
 def nearest_open_stage(case_id: int) -> Stage | None:
     """The open stage with the nearest deadline: what the case's list fields are made of."""
-    return Stage.objects.filter(case_id=case_id, status=Stage.Status.OPEN).order_by("due_at", "id").first()
+    return Stage.objects.filter(case_id=case_id, status=Stage.Status.OPEN).order_by(*NEAREST_FIRST).first()
+
+
+def open_stages(case_id: int) -> list[Stage]:
+    """The case's open stages, nearest deadline first (the first is ``nearest_open_stage``)."""
+    return list(Stage.objects.filter(case_id=case_id, status=Stage.Status.OPEN).order_by(*NEAREST_FIRST))
 
 
 def stage_due_recomputed(

@@ -101,8 +101,10 @@ def refresh_derived(case: Case, *changed: str) -> None:
     moments), the open answer stage's deadline and department (``ANSWER_FIELDS``, the Head's
     overdue answers), and ``Assignment.case_open``.
     """
-    fields = case_list_fields(sla.nearest_open_stage(case.pk), calendar=case.administration.calendar)
-    fields |= open_answer_fields(case.pk)
+    open_stages = sla.open_stages(case.pk)  # read once for both kinds of field
+    fields = case_list_fields(open_stages[0] if open_stages else None, calendar=case.administration.calendar)
+    answer = next((s for s in open_stages if s.key == StageKey.ANSWER.value), None)
+    fields |= open_answer_fields(case.pk, answer)
     for name, value in fields.items():
         setattr(case, name, value)
     case.save(update_fields=[*changed, *LIST_FIELDS, *ANSWER_FIELDS, "updated_at"])
@@ -110,19 +112,14 @@ def refresh_derived(case: Case, *changed: str) -> None:
     Assignment.objects.filter(case=case).exclude(case_open=case.is_open).update(case_open=case.is_open)
 
 
-def open_answer_fields(case_id: int) -> dict[str, Any]:
-    """The case's open answer stage (П.10): its deadline, and the department it counts for — the
-    stage's own, else the active lead assignment's (as ``reports.figures.with_dept`` attributes an
-    answer stage), none before routing (the curator's). Both none once the answer is given."""
-    stage = (
-        Stage.objects.filter(case_id=case_id, key=StageKey.ANSWER.value, status=Stage.Status.OPEN)
-        .order_by("due_at", "id")
-        .values_list("due_at", "department_id")
-        .first()
-    )
-    if stage is None:
+def open_answer_fields(case_id: int, answer: Stage | None) -> dict[str, Any]:
+    """The stored fields of the case's open answer stage (П.10) ``answer``: its deadline, and the
+    department it counts for — the stage's own, else the active lead assignment's (as
+    ``reports.figures.with_dept`` attributes an answer stage), none before routing (the
+    curator's). Both none once the answer is given (no open answer stage)."""
+    if answer is None:
         return {"open_answer_due_at": None, "open_answer_department_id": None}
-    due, department_id = stage
+    department_id = answer.department_id
     if department_id is None:
         department_id = (
             Assignment.objects.filter(case_id=case_id, is_lead=True)
@@ -131,7 +128,7 @@ def open_answer_fields(case_id: int) -> dict[str, Any]:
             .values_list("department_id", flat=True)
             .first()
         )
-    return {"open_answer_due_at": due, "open_answer_department_id": department_id}
+    return {"open_answer_due_at": answer.due_at, "open_answer_department_id": department_id}
 
 
 #: The case fields whose every change is recorded with the values before and after (П.20).
