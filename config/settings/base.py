@@ -330,6 +330,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notify-escalations": {"task": "otklik.notify.tasks.escalations", "schedule": 60.0},
     "notify-retry": {"task": "otklik.notify.tasks.retry_failed_deliveries", "schedule": 120.0},
     "reports-monthly": {"task": "otklik.reports.tasks.monthly_dispatch", "schedule": 3600.0},
+    # More often than the kept figures run out (``reports.figures.PAST_TTL``, 15 minutes).
+    "reports-dashboards": {"task": "otklik.reports.tasks.keep_dashboards_counted", "schedule": 600.0},
     "triage-labels": {"task": "otklik.triage.tasks.label_decisions", "schedule": 300.0},
     # 18:30 UTC = 03:30 in Chita (UTC+9): the night of the first customer.
     "triage-retrain": {"task": "otklik.triage.tasks.retrain_topic_models", "schedule": crontab(hour=18, minute=30)},

@@ -163,6 +163,11 @@ class Assignment(Undeletable):
         CANCELLED = "cancelled", _("отозвано")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assignments")
+    # The case's administration, copied when the case is routed (a case never changes
+    # administration): what each department received in a period is read from one index.
+    administration = models.ForeignKey(
+        Administration, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="assignments")
     order = models.PositiveSmallIntegerField(_("очерёдность"))
     is_lead = models.BooleanField(_("готовит общий ответ"), default=False)
@@ -195,7 +200,7 @@ class Assignment(Undeletable):
             models.Index(fields=["department"], condition=models.Q(case_open=True), name="assignment_open_dept"),
             models.Index(fields=["assignee"], condition=models.Q(case_open=True), name="assignment_open_person"),
             # The Head's figures count what each department received in a period.
-            models.Index(fields=["received_at"], name="assignment_received"),
+            models.Index(fields=["administration", "received_at"], name="assignment_adm_received"),
             models.Index(fields=["status", "returned_at"], name="assignment_returned"),  # П.9 in the report
         ]
 

@@ -96,7 +96,7 @@ def send_due_reminders(now: dt.datetime | None = None) -> int:
             log.warning("calendar of %s does not cover %s", adm.slug, now)
             continue
         stages = (
-            Stage.objects.filter(case__administration=adm, status=Stage.Status.OPEN, started_at__lte=now)
+            Stage.objects.filter(administration=adm, status=Stage.Status.OPEN, started_at__lte=now)
             .select_related("case__administration")
             .order_by("due_at")
         )

@@ -11,3 +11,15 @@ def monthly_dispatch() -> int:
     from otklik.reports.services import monthly_dispatch as run
 
     return len(run())
+
+
+@shared_task(name="otklik.reports.tasks.keep_dashboards_counted", ignore_result=True)
+def keep_dashboards_counted() -> int:
+    """Every few minutes: each administration's dashboard figures counted ahead of the Head."""
+    from otklik.organization.models import Administration
+    from otklik.reports.dashboard import keep_counted
+
+    administrations = list(Administration.objects.filter(is_active=True))
+    for adm in administrations:
+        keep_counted(adm)
+    return len(administrations)

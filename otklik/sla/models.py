@@ -22,6 +22,12 @@ class Stage(models.Model):
         CANCELLED = "cancelled", _("отменён")
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="stages")
+    # The case's administration, copied when the stage opens (a case never changes administration),
+    # so that the Head's figures read an administration's stages of a period from one index
+    # instead of joining every stage of the period to its case (``reports.figures``).
+    administration = models.ForeignKey(
+        "organization.Administration", on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
     key = models.CharField(_("этап"), max_length=32, choices=STAGE_CHOICES)
     assignment = models.ForeignKey(
         "cases.Assignment", on_delete=models.PROTECT, null=True, blank=True, related_name="stages"
@@ -49,7 +55,7 @@ class Stage(models.Model):
         ordering = ["case", "started_at", "id"]
         indexes = [
             models.Index(fields=["status", "due_at"], name="stage_open_due"),
-            models.Index(fields=["key", "ended_at"], name="stage_key_ended"),
+            models.Index(fields=["administration", "key", "ended_at"], name="stage_adm_key_ended"),
         ]
 
     def __str__(self) -> str:

@@ -49,6 +49,7 @@ def draft_lead_due(
 def stage_open(
     *,
     case_id: int,
+    administration_id: int,
     key: StageKey,
     started_at: dt.datetime,
     due_at: dt.datetime,
@@ -60,6 +61,7 @@ def stage_open(
 ) -> Stage:
     return Stage.objects.create(
         case_id=case_id,
+        administration_id=administration_id,
         key=key.value,
         started_at=started_at,
         due_at=due_at,
@@ -74,6 +76,7 @@ def stage_open(
 def stage_start(
     *,
     case_id: int,
+    administration_id: int,
     key: StageKey,
     started_at: dt.datetime,
     calendar: WorkingCalendar,
@@ -87,6 +90,7 @@ def stage_start(
     limit = regulation.limit(key.value)
     return stage_open(
         case_id=case_id,
+        administration_id=administration_id,
         key=key,
         started_at=started_at,
         due_at=calendar.add(started_at, limit),

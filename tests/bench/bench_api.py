@@ -224,6 +224,7 @@ def _synthetic(adm: Administration, depts: list[Department], topics: list[Topic]
         assignments = [
             Assignment(
                 case_id=c.pk,
+                administration=adm,
                 department=rnd.choice(depts),
                 order=1,
                 is_lead=True,
@@ -241,6 +242,7 @@ def _synthetic(adm: Administration, depts: list[Department], topics: list[Topic]
                 stages.append(
                     Stage(
                         case_id=c.pk,
+                        administration=adm,
                         key=key,
                         started_at=c.detected_at,
                         due_at=due if closed or key != "draft_lead" else c.next_deadline_at,

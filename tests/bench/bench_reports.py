@@ -163,7 +163,7 @@ def seed(n: int):  # type: ignore[no-untyped-def]
             assignments = Assignment.objects.bulk_create(
                 [
                     Assignment(
-                        case=c, department=rng.choice(depts), order=1, is_lead=True, status="accepted",
+                        case=c, administration=adm, department=rng.choice(depts), order=1, is_lead=True, status="accepted",
                         received_at=c.detected_at,
                     )
                     for c in cases
@@ -177,6 +177,7 @@ def seed(n: int):  # type: ignore[no-untyped-def]
                     stages.append(
                         Stage(
                             case=c,
+                            administration=adm,
                             key=key,
                             assignment=a if key in ("return", "draft_lead") else None,
                             department_id=a.department_id if key in ("return", "draft_lead", "publish") else None,

@@ -257,6 +257,7 @@ def seed(n_cases: int, *, now: datetime | None = None, log: object = print, open
             due = started + timedelta(seconds=limit)
         fields: dict[str, Any] = dict(
             case_id=case_id,
+            administration_id=adm_id,
             key=key.value,
             department_id=dept,
             started_at=started,
@@ -369,6 +370,7 @@ def seed(n_cases: int, *, now: datetime | None = None, log: object = print, open
                 status = "received" if accepted is None else "accepted"
                 assignments.add(
                     case_id=case_id,
+                    administration_id=adm_id,
                     department_id=lead,
                     order=1,
                     is_lead=True,
@@ -381,6 +383,7 @@ def seed(n_cases: int, *, now: datetime | None = None, log: object = print, open
                 if other is not None:
                     assignments.add(
                         case_id=case_id,
+                        administration_id=adm_id,
                         department_id=other,
                         order=0,
                         status=status,

@@ -56,6 +56,10 @@ def test_seeded_cases_match_the_action_path(open_share: float | None) -> None:
         if not case.is_open:
             assert case.closed_at is not None and case.next_deadline_at is None
             assert not Stage.objects.filter(case=case, status=Stage.Status.OPEN).exists()
+    # the administration copied onto stages and assignments (what the Head's figures filter by)
+    assert not Stage.objects.filter(case__administration_id=info.adm_id).exclude(administration_id=info.adm_id)
+    assert Stage.objects.filter(administration_id=info.adm_id).count() == Stage.objects.filter(case__in=cases).count()
+    assert not Assignment.objects.filter(case__administration_id=info.adm_id).exclude(administration_id=info.adm_id)
     for stage in Stage.objects.filter(case__administration_id=info.adm_id, status=Stage.Status.OPEN):
         key = StageKey(stage.key)
         if key == StageKey.DRAFT_LEAD:

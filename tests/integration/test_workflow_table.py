@@ -345,6 +345,11 @@ def test_a_transition_does_what_the_table_declares(org, scenario: Scenario) -> N
     # The derived field is refreshed from the stages still open.
     open_now = Stage.objects.filter(case=case, status=Stage.Status.OPEN).order_by("due_at", "id").first()
     assert (case.next_deadline_at, case.next_stage) == ((open_now.due_at, open_now.key) if open_now else (None, ""))
+    # The copied administration the Head's figures filter by is the case's.
+    assert set(Stage.objects.filter(case=case).values_list("administration_id", flat=True)) <= {case.administration_id}
+    assert set(Assignment.objects.filter(case=case).values_list("administration_id", flat=True)) <= {
+        case.administration_id
+    }
 
 
 def _attempt(w: World, action: Action, case: Case) -> None:

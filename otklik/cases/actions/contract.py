@@ -255,6 +255,7 @@ class CaseTransition:
             raise ContractError(f"{self.action} does not open the stage {key}")
         links: dict[str, Any] = {
             "case_id": self.case.pk,
+            "administration_id": self.case.administration_id,
             "key": key,
             "started_at": started_at or self.now,
             "assignment_id": assignment.pk if assignment else None,

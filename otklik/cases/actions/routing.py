@@ -69,6 +69,7 @@ def _assign(t: CaseTransition, department: Department, target: RouteTarget, *, l
     today = timezone.localtime(t.now, t.calendar.tz).date()
     assignment = Assignment.objects.create(
         case=t.case,
+        administration_id=t.case.administration_id,
         department=department,
         order=order,
         is_lead=lead,
