@@ -168,7 +168,7 @@ def test_my_cases_asks_the_database_the_same_number_of_times_for_1_or_6_cases(or
 def test_postgresql_has_the_stage_time_indexes_sqlite_has_not(org):
     with connection.cursor() as cursor:
         names = {i for i in connection.introspection.get_constraints(cursor, "sla_stage")}
-    wanted = {"stage_key_due", "stage_key_started"}
+    wanted = {"stage_adm_key_due", "stage_adm_key_started"}
     if connection.vendor == "postgresql":
         assert wanted <= names
     else:
